@@ -1,0 +1,98 @@
+"""The webxdc realtime channel: a protocol core with no I/O.
+
+The core implements ``window.webxdc.joinRealtimeChannel()`` as SPEC.md settles it:
+the app's calls in, frames out; frames in, events out. It never imports ``js`` or
+``pyodide``, owns no timer, and never reads a payload. The JS glue owns the
+BroadcastChannel and the app's callback and moves the bytes; the rules are here.
+
+Usage, with any transport (tests use an in-memory link)::
+
+    endpoint = Endpoint(Scope(chat_id="chat-1", instance_id="app-1"))
+    channel, hello = endpoint.join()          # post `hello` on scope.channel_name
+    channel.set_listener("function")
+    header = channel.send(UINT8ARRAY_TAG, len(payload))
+    wire.post(header + payload)
+    event = channel.receive(frame[:HEADER_SIZE], len(frame))
+    if isinstance(event, Data):
+        listener(frame[event.offset:])
+    goodbye = channel.leave()                 # post it if not None
+
+The interface the browser adapter gives the JS glue
+---------------------------------------------------
+One call from JS into Python per app call or per received frame, and the payload
+bytes stay in JS. Every argument is a JS primitive (implicitly converted, no
+proxy), except the 36-byte header view on receive:
+
+======================================  =============================================
+JS calls                                returns / throws
+======================================  =============================================
+``join()``                              ``[channelName, joinFrame]``; throws row 3
+``setListener(typeofFn)``               nothing; throws rows 6, 8
+``send(toStringTag, length)``           ``header`` (Uint8Array of ``HEADER_SIZE``);
+                                        throws rows 7, 8, 9; the glue posts
+                                        ``header`` + the app's bytes as one frame
+``receive(frame.subarray(0, 36), n)``   ``true`` to hand
+                                        ``frame.slice(HEADER_SIZE)`` to the
+                                        listener, else ``false``
+``leave()``                             ``leaveFrame`` or ``null``
+``stats()``                             counters and peers heard from
+======================================  =============================================
+
+A :class:`LocalProtocolError` becomes a JS ``Error`` or ``TypeError``
+(``error_type``) with the same message. A bad frame never becomes an exception.
+"""
+
+from ._channel import (
+    UINT8ARRAY_TAG,
+    Channel,
+    ChannelState,
+    Counters,
+    Data,
+    Dropped,
+    DropReason,
+    Endpoint,
+    Event,
+    PeerJoined,
+    PeerLeft,
+)
+from ._errors import (
+    ALREADY_JOINED,
+    MAX_PAYLOAD,
+    NOT_UINT8ARRAY,
+    TRASHED,
+    LocalProtocolError,
+    RealtimeError,
+    RemoteProtocolError,
+)
+from ._frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
+from ._scope import Scope
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ALREADY_JOINED",
+    "HEADER_SIZE",
+    "MAX_PAYLOAD",
+    "NOT_UINT8ARRAY",
+    "TRASHED",
+    "UINT8ARRAY_TAG",
+    "Channel",
+    "ChannelState",
+    "Counters",
+    "Data",
+    "DropReason",
+    "Dropped",
+    "Endpoint",
+    "Event",
+    "FrameHeader",
+    "FrameKind",
+    "LocalProtocolError",
+    "PeerJoined",
+    "PeerLeft",
+    "RealtimeError",
+    "RemoteProtocolError",
+    "Scope",
+    "__version__",
+    "decode_header",
+    "encode_header",
+]

@@ -1,0 +1,69 @@
+"""Scope: which peers may hear each other.
+
+A channel is private to a chat and isolated per app instance (SPEC.md section 3).
+Both ids go into one stable hash, the *topic*. The topic names the BroadcastChannel
+the glue opens, so that peers of other scopes are on other channels (structural
+separation), and it stands in every frame's header, so that each received frame is
+checked against it as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Final
+
+from ._errors import LocalProtocolError
+from ._frame import TOPIC_SIZE
+
+_DOMAIN: Final = b"webxdc-realtime/1"
+CHANNEL_NAME_PREFIX: Final = "webxdc-realtime/1/"
+
+
+def _length_prefixed(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return len(raw).to_bytes(4, "big") + raw
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A chat and an app instance: the set of peers that hear each other.
+
+    Parameters
+    ----------
+    chat_id : str
+        The chat; peers of different chats never hear each other.
+    instance_id : str
+        The app instance (a webxdc message); different instances never hear
+        each other, even in one chat.
+
+    Attributes
+    ----------
+    topic : bytes
+        16-byte hash of both ids; stable across runs, platforms and versions of
+        this package that speak frame version 1.
+    channel_name : str
+        The BroadcastChannel name for this scope.
+
+    Raises
+    ------
+    LocalProtocolError
+        If an id is not a non-empty string.
+    """
+
+    chat_id: str
+    instance_id: str
+    topic: bytes = field(init=False, repr=False)
+    channel_name: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, value in (("chat id", self.chat_id), ("instance id", self.instance_id)):
+            if not isinstance(value, str) or not value:
+                raise LocalProtocolError(
+                    f"{name} must be a non-empty string, got {value!r}", "TypeError"
+                )
+        digest = hashlib.sha256(
+            _DOMAIN + _length_prefixed(self.chat_id) + _length_prefixed(self.instance_id)
+        ).digest()[:TOPIC_SIZE]
+        object.__setattr__(self, "topic", digest)
+        object.__setattr__(self, "channel_name", CHANNEL_NAME_PREFIX + digest.hex())

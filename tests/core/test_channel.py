@@ -1,0 +1,322 @@
+"""SPEC.md section 2, the rows a core can decide, through an in-memory link of N cores."""
+
+from __future__ import annotations
+
+import pytest
+
+from webxdc_realtime import (
+    ALREADY_JOINED,
+    HEADER_SIZE,
+    MAX_PAYLOAD,
+    NOT_UINT8ARRAY,
+    TRASHED,
+    UINT8ARRAY_TAG,
+    ChannelState,
+    Data,
+    Dropped,
+    DropReason,
+    Endpoint,
+    LocalProtocolError,
+    PeerJoined,
+    PeerLeft,
+    Scope,
+)
+
+from .link import Link
+
+
+def test_row2_join_returns_a_joined_channel_and_announces_it() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None
+    assert a.channel.state is ChannelState.JOINED
+    assert a.events == [PeerJoined(b.channel.peer_id)]  # type: ignore[union-attr]
+    assert b.events == []  # late joiner hears nothing of the past
+
+
+def test_row3_second_join_while_joined_raises() -> None:
+    endpoint = Endpoint(Scope("c", "i"))
+    endpoint.join()
+    with pytest.raises(LocalProtocolError) as info:
+        endpoint.join()
+    assert str(info.value) == ALREADY_JOINED == "realtime listener already exists"
+    assert info.value.error_type == "Error"
+
+
+def test_row4_join_after_leave_gives_a_fresh_working_channel() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    first = a.channel
+    a.leave()
+    a.join()
+    assert a.channel is not first
+    assert a.channel is not None and a.channel.peer_id != first.peer_id  # type: ignore[union-attr]
+    a.send(b"again")
+    b.send(b"back")
+    assert b.received == [b"again"]
+    assert a.received == [b"back"]
+
+
+def test_row5_set_listener_again_replaces_and_keeps_listening() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert b.channel is not None
+    b.channel.set_listener("function")
+    a.send(b"x")
+    assert b.received == [b"x"]
+
+
+@pytest.mark.parametrize("given", ["undefined", "string", "object", "number", "null"])
+def test_row6_listener_must_be_a_function(given: str) -> None:
+    channel, _ = Endpoint(Scope("c", "i")).join()
+    with pytest.raises(LocalProtocolError) as info:
+        channel.set_listener(given)
+    assert info.value.error_type == "TypeError"
+    assert given in str(info.value)
+    assert "function" in str(info.value)
+    assert not channel.has_listener
+
+
+@pytest.mark.parametrize("value", ["text", [1, 2], None, 7, {"a": 1}])
+def test_row7_send_rejects_what_is_not_a_uint8array(value: object) -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    with pytest.raises(LocalProtocolError) as info:
+        a.send(value)
+    assert str(info.value) == NOT_UINT8ARRAY == "realtime listener data must be a Uint8Array"
+    assert b.received == []
+
+
+def test_row7_type_is_checked_before_the_channel_state() -> None:
+    channel, _ = Endpoint(Scope("c", "i")).join()
+    channel.leave()
+    with pytest.raises(LocalProtocolError, match="must be a Uint8Array"):
+        channel.send("[object String]", None)
+    with pytest.raises(LocalProtocolError, match="must be a Uint8Array"):
+        channel.send(UINT8ARRAY_TAG, None)
+
+
+def test_row8_send_and_set_listener_after_leave_raise() -> None:
+    channel, _ = Endpoint(Scope("c", "i")).join()
+    channel.leave()
+    for call in (lambda: channel.send(UINT8ARRAY_TAG, 1), lambda: channel.set_listener("function")):
+        with pytest.raises(LocalProtocolError) as info:
+            call()
+        assert (
+            str(info.value) == TRASHED == "realtime listener is trashed and can no longer be used"
+        )
+
+
+def test_row8_size_is_checked_after_the_state() -> None:
+    channel, _ = Endpoint(Scope("c", "i")).join()
+    channel.leave()
+    with pytest.raises(LocalProtocolError, match="trashed"):
+        channel.send(UINT8ARRAY_TAG, MAX_PAYLOAD + 1)
+
+
+def test_row9_over_the_limit_raises_naming_limit_and_size_and_sends_nothing() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None
+    sent_before = a.channel.counters.frames_sent
+    with pytest.raises(LocalProtocolError) as info:
+        a.send(bytes(MAX_PAYLOAD + 1))
+    assert "128000" in str(info.value) and "128001" in str(info.value)
+    assert a.channel.counters.frames_sent == sent_before
+    assert b.received == []
+
+
+def test_row9_exactly_the_limit_is_allowed() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    a.send(bytes(range(256)) * 500)
+    assert b.received == [bytes(range(256)) * 500]
+    assert len(b.received[0]) == MAX_PAYLOAD
+
+
+def test_row11_empty_data_is_delivered_as_empty() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    a.send(b"")
+    assert b.received == [b""]
+
+
+def test_row12_every_other_peer_receives_never_the_sender() -> None:
+    link = Link()
+    tabs = [link.tab().join() for _ in range(4)]
+    tabs[0].send(b"hi")
+    assert tabs[0].received == []
+    assert [t.received for t in tabs[1:]] == [[b"hi"]] * 3
+
+
+def test_row12_own_frame_echoed_back_is_dropped() -> None:
+    link = Link()
+    a = link.tab().join()
+    assert a.channel is not None
+    header = a.channel.send(UINT8ARRAY_TAG, 2)
+    event = a.channel.receive(header + b"me", HEADER_SIZE + 2)
+    assert event == Dropped(DropReason.OWN)
+    assert a.channel.counters.dropped["own"] == 1
+
+
+def test_row12_same_self_addr_is_still_another_peer() -> None:
+    link = Link()
+    phone = link.tab(addr="alice@example.org").join()
+    laptop = link.tab(addr="alice@example.org").join()
+    phone.send(b"from phone")
+    assert laptop.received == [b"from phone"]
+    assert phone.received == []
+
+
+def test_row12_peer_without_listener_gets_nothing() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join(listen=False)
+    a.send(b"x")
+    assert b.received == []
+
+
+def test_row13_data_before_set_listener_is_dropped_not_buffered() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join(listen=False)
+    a.send(b"early")
+    assert b.channel is not None
+    assert b.channel.counters.dropped["no_listener"] == 1
+    b.channel.set_listener("function")
+    a.send(b"late")
+    assert b.received == [b"late"]
+
+
+def test_row14_late_joiner_sees_nothing_sent_before() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    a.send(b"before")
+    c = link.tab().join()
+    a.send(b"after")
+    assert b.received == [b"before", b"after"]
+    assert c.received == [b"after"]
+
+
+def test_row16_identical_payloads_are_delivered_twice() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    a.send(b"same")
+    a.send(b"same")
+    assert b.received == [b"same", b"same"]
+
+
+def test_row17_order_of_one_sender_is_kept() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    c = link.tab().join()
+    for i in range(50):
+        a.send(str(i).encode())
+        c.send(b"c" + str(i).encode())
+    assert [m for m in b.received if not m.startswith(b"c")] == [str(i).encode() for i in range(50)]
+    assert b.received[:4] == [b"0", b"c0", b"1", b"c1"]
+
+
+def test_row17_sequence_numbers_count_up_per_join() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    for _ in range(3):
+        a.send(b"x")
+    seqs = [e.seq for e in b.events if isinstance(e, Data)]
+    assert seqs == [1, 2, 3]  # 0 was the join announcement
+
+
+def test_row20_leave_twice_is_no_error_and_announces_once() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None
+    goodbye = a.channel.leave()
+    assert goodbye is not None
+    assert a.channel.leave() is None
+    assert a.channel.state is ChannelState.LEFT
+    b.on_frame(goodbye)
+    assert b.events[-1] == PeerLeft(a.channel.peer_id)
+
+
+def test_announcements_never_reach_the_app_and_track_peers() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    c = link.tab().join()
+    assert a.channel is not None and b.channel is not None and c.channel is not None
+    assert a.channel.peers == {b.channel.peer_id, c.channel.peer_id}
+    c.leave()
+    assert a.channel.peers == {b.channel.peer_id}
+    assert a.received == []
+
+
+def test_data_from_an_unannounced_peer_counts_it_as_heard() -> None:
+    link = Link()
+    a = link.tab().join()
+    b_endpoint = Endpoint(a.endpoint.scope)
+    b_channel, _hello_lost = b_endpoint.join()
+    header = b_channel.send(UINT8ARRAY_TAG, 1)
+    a.on_frame(header + b"!")
+    assert a.received == [b"!"]
+    assert a.channel is not None and a.channel.peers == {b_channel.peer_id}
+
+
+def test_frames_after_leave_are_dropped() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None and b.channel is not None
+    header = b.channel.send(UINT8ARRAY_TAG, 1)
+    a.channel.leave()
+    assert a.channel.receive(header + b"x", HEADER_SIZE + 1) == Dropped(DropReason.LEFT)
+
+
+def test_counters_add_up() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    a.send(b"12345")
+    b.on_frame(b"garbage")
+    assert a.channel is not None and b.channel is not None
+    assert a.channel.counters.as_dict() == {
+        "frames_sent": 2,
+        "bytes_sent": 2 * HEADER_SIZE + 5,
+        "frames_received": 1,
+        "bytes_received": HEADER_SIZE,
+        "frames_delivered": 0,
+        "bytes_delivered": 0,
+        "dropped": {},
+    }
+    assert b.channel.counters.as_dict() == {
+        "frames_sent": 1,
+        "bytes_sent": HEADER_SIZE,
+        "frames_received": 2,
+        "bytes_received": HEADER_SIZE + 5 + 7,
+        "frames_delivered": 1,
+        "bytes_delivered": 5,
+        "dropped": {"malformed": 1},
+    }
+
+
+def test_peer_ids_are_random_per_join() -> None:
+    ids = {Endpoint(Scope("c", "i")).join()[0].peer_id for _ in range(50)}
+    assert len(ids) == 50
+
+
+def test_endpoint_uses_the_given_peer_id_maker() -> None:
+    endpoint = Endpoint(Scope("c", "i"), make_peer_id=lambda: b"12345678")
+    channel, hello = endpoint.join()
+    assert channel.peer_id == b"12345678"
+    assert hello[20:28] == b"12345678"
