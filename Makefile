@@ -8,10 +8,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WHEELS := .cache/wheels
 PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
-WHEEL := build/wheel/webxdc_realtime-$(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)-py3-none-any.whl
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
+WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
+JS_SRC := $(wildcard js_glue/*.js) tools/build-js.mjs
+
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build lint test clean
+.PHONY: setup browser build demo lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -51,7 +54,26 @@ $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyod
 	$(PY) tools/pyodide_dir.py $(TEST_PYODIDE) $(WHEELS)/*.whl $(WHEEL)
 	touch $@
 
-build: setup $(TEST_PYODIDE)/.stamp
+
+# dist/: everything webxdc.js needs at run time; copy it next to an app's index.html.
+dist/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyodide_dir.py $(JS_SRC)
+	rm -rf dist
+	$(PY) tools/pyodide_dir.py dist $(WHEELS)/micropip-*.whl $(WHEEL)
+	rm -f dist/package.json
+	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION)
+	touch $@
+
+# build/site/: the demo, with dist/ copied beside it as a user would.
+build/site/.stamp: dist/.stamp $(wildcard demo/*)
+	rm -rf build/site && mkdir -p build/site
+	cp -r dist/. demo/. build/site/
+	touch $@
+
+build: setup $(TEST_PYODIDE)/.stamp dist/.stamp build/site/.stamp
+
+demo: build
+	@echo "Demo: http://127.0.0.1:8000/  (open it in two tabs, or press \"Add peer\"; Ctrl-C stops)"
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory build/site
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -23,23 +23,26 @@ One call from JS into Python per app call or per received frame, and the payload
 bytes stay in JS. Every argument is a JS primitive (implicitly converted, no
 proxy), except the 36-byte header view on receive:
 
-======================================  =============================================
-JS calls                                returns / throws
-======================================  =============================================
-``join()``                              ``[channelName, joinFrame]``; throws row 3
-``setListener(typeofFn)``               nothing; throws rows 6, 8
-``send(toStringTag, length)``           ``header`` (Uint8Array of ``HEADER_SIZE``);
-                                        throws rows 7, 8, 9; the glue posts
-                                        ``header`` + the app's bytes as one frame
-``receive(frame.subarray(0, 36), n)``   ``true`` to hand
-                                        ``frame.slice(HEADER_SIZE)`` to the
-                                        listener, else ``false``
-``leave()``                             ``leaveFrame`` or ``null``
-``stats()``                             counters and peers heard from
-======================================  =============================================
+(``_browser.BrowserEndpoint`` and ``_browser.BrowserChannel``)
 
-A :class:`LocalProtocolError` becomes a JS ``Error`` or ``TypeError``
-(``error_type``) with the same message. A bad frame never becomes an exception.
+=======================================  ============================================
+JS calls                                 returns
+=======================================  ============================================
+``endpoint.join()``                      a channel (``channel_name``, ``hello``
+                                         frame), or an Error (row 3)
+``channel.set_listener(typeof fn)``      nothing, or an Error (rows 6, 8)
+``channel.send(toStringTag, length)``    the ``HEADER_SIZE``-byte header as a
+                                         Uint8Array, or an Error (rows 7, 8, 9);
+                                         the glue posts header + the app's bytes
+``channel.receive(frame.subarray(0,      ``true``: hand ``frame.slice(HEADER_SIZE)``
+36), frame.length)``                     to the listener; ``false``: dropped
+``channel.leave()``                      the goodbye frame, or ``null``
+``channel.stats()``                      counters and peers heard from
+=======================================  ============================================
+
+A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
+(``error_type``) with the same message, which the glue throws. A bad frame never
+becomes an exception.
 """
 
 from ._channel import (

@@ -1,0 +1,85 @@
+// @ts-check
+/**
+ * Where the script finds its files, who this tab is, and which chat and app
+ * instance it is in. Read once, synchronously, when the script runs.
+ *
+ * Precedence, first match wins:
+ * - base URL: `data-base-url` on the script tag; else the folder of the script's own URL.
+ * - chat id: `?chat=` in the page URL; `data-chat` on the script tag; else "default".
+ * - instance id: `?instance=`; `data-instance`; else the page's folder (`/apps/chess/`),
+ *   so an app at another path of the same origin is another instance.
+ * - selfAddr / selfName: kept if `window.webxdc` already has them; else `#addr=...&name=...`
+ *   in the page URL (the convention of the webxdc `hello` mock); else made up for this tab
+ *   and kept in sessionStorage, so a reload keeps the identity.
+ */
+
+const IDENTITY_KEY = "webxdc-realtime/identity";
+
+/**
+ * @typedef {object} Config
+ * @property {string} baseUrl  folder holding pyodide.mjs and the wheels, ending in "/"
+ * @property {string} chatId
+ * @property {string} instanceId
+ * @property {string} selfAddr
+ * @property {string} selfName
+ */
+
+/**
+ * @param {HTMLScriptElement | null} script  the `<script>` that loaded us, if known
+ * @param {Location} location
+ * @param {{ selfAddr?: unknown, selfName?: unknown }} existing  the current `window.webxdc`
+ * @param {Storage | null} storage  sessionStorage, when the page may use it
+ * @returns {Config}
+ */
+export function readConfig(script, location, existing, storage) {
+  const data = script?.dataset ?? {};
+  const query = new URLSearchParams(location.search);
+  const baseUrl = data.baseUrl
+    ? new URL(data.baseUrl, location.href).href
+    : new URL(".", script?.src || location.href).href;
+  const identity = readIdentity(location, existing, storage);
+  return {
+    baseUrl: baseUrl.endsWith("/") ? baseUrl : baseUrl + "/",
+    chatId: query.get("chat") || data.chat || "default",
+    instanceId: query.get("instance") || data.instance || new URL(".", location.href).pathname,
+    ...identity,
+  };
+}
+
+/**
+ * @param {Location} location
+ * @param {{ selfAddr?: unknown, selfName?: unknown }} existing
+ * @param {Storage | null} storage
+ * @returns {{ selfAddr: string, selfName: string }}
+ */
+function readIdentity(location, existing, storage) {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  let stored = null;
+  try {
+    stored = JSON.parse(storage?.getItem(IDENTITY_KEY) ?? "null");
+  } catch {
+    stored = null;
+  }
+  const made = stored ?? makeIdentity();
+  const selfAddr = String(existing.selfAddr ?? hash.get("addr") ?? made.selfAddr);
+  const selfName = String(existing.selfName ?? hash.get("name") ?? made.selfName);
+  if (!stored && !hash.get("addr")) {
+    try {
+      storage?.setItem(IDENTITY_KEY, JSON.stringify(made));
+    } catch {
+      // Storage may be disabled (e.g. sandboxed iframes): the identity then lasts this load.
+    }
+  }
+  return { selfAddr, selfName };
+}
+
+const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo"];
+
+/** @returns {{ selfAddr: string, selfName: string }} */
+export function makeIdentity() {
+  const id = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
+  const name = NAMES[parseInt(id.slice(0, 2), 16) % NAMES.length];
+  return { selfAddr: `${name.toLowerCase()}-${id}@webxdc.localhost`, selfName: `${name} ${id}` };
+}

@@ -1,0 +1,105 @@
+"""The browser adapter: the one module that imports ``js`` and ``pyodide``.
+
+The JS glue makes one :class:`BrowserEndpoint` per page and calls it once per app call
+or received frame. Arguments are JS primitives (converted implicitly, no proxy), but
+for the 36-byte header view on receive; payloads never enter Python. A
+:class:`~webxdc_realtime.LocalProtocolError` comes back as a *value*: a JS ``Error`` or
+``TypeError`` carrying the contract's message, which the glue throws into the app
+(``if (result instanceof Error) throw result``). Raised instead, it would reach the app
+wrapped in Pyodide's ``PythonError``, with a Python traceback for a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
+
+from ._channel import Channel, Data, Endpoint
+from ._errors import LocalProtocolError
+from ._frame import HEADER_SIZE
+from ._scope import Scope
+
+
+def _js_error(error: LocalProtocolError) -> Any:
+    """Return a JS error of the right class for ``error``, for the glue to throw."""
+    return getattr(js, error.error_type).new(error.message)
+
+
+class BrowserChannel:
+    """What one JS channel object holds: one core channel.
+
+    Parameters
+    ----------
+    channel : Channel
+        The core channel, made by a join.
+    hello : bytes
+        Its join announcement.
+
+    Attributes
+    ----------
+    channel_name : str
+        The BroadcastChannel name for the channel's scope.
+    hello : Uint8Array
+        The join announcement, for the glue to post once the BroadcastChannel is open.
+    """
+
+    def __init__(self, channel: Channel, hello: bytes) -> None:
+        self.channel = channel
+        self.channel_name = channel.scope.channel_name
+        self.hello = to_js(hello)
+
+    def set_listener(self, given_type: str) -> Any:
+        """Check ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
+        try:
+            return self.channel.set_listener(given_type)
+        except LocalProtocolError as error:
+            return _js_error(error)
+
+    def send(self, data_type: str, length: int | None) -> Any:
+        """Check ``send``; return the header (a Uint8Array) to put before the payload."""
+        try:
+            return to_js(self.channel.send(data_type, length))
+        except LocalProtocolError as error:
+            return _js_error(error)
+
+    def receive(self, head: Any, frame_length: int) -> bool:
+        """Judge a received frame by its header view; ``True``: hand the payload to the app."""
+        return isinstance(self.channel.receive(head.to_bytes(), frame_length), Data)
+
+    def leave(self) -> Any:
+        """Leave; return the announcement (Uint8Array) to post, or ``None`` if already left."""
+        goodbye = self.channel.leave()
+        return None if goodbye is None else to_js(goodbye)
+
+    def stats(self) -> Any:
+        """Return the counters and the number of peers heard from, as a JS object."""
+        stats = self.channel.counters.as_dict()
+        stats["peers"] = len(self.channel.peers)
+        stats["state"] = self.channel.state.value
+        return to_js(stats, dict_converter=js.Object.fromEntries)
+
+
+class BrowserEndpoint:
+    """The page's endpoint: the JS glue's handle on the core.
+
+    Parameters
+    ----------
+    chat_id : str
+        Chat of this page.
+    instance_id : str
+        App instance of this page.
+    """
+
+    header_size = HEADER_SIZE
+
+    def __init__(self, chat_id: str, instance_id: str) -> None:
+        self.endpoint = Endpoint(Scope(chat_id, instance_id))
+
+    def join(self) -> Any:
+        """``joinRealtimeChannel()``: a new channel, or a JS error if one is joined."""
+        try:
+            return BrowserChannel(*self.endpoint.join())
+        except LocalProtocolError as error:
+            return _js_error(error)
