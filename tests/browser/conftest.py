@@ -1,0 +1,165 @@
+"""Multi-tab tests: one Chromium context, several pages on one 127.0.0.1 origin.
+
+BroadcastChannel connects only pages of the same origin in the same browser context,
+so these tests use Playwright directly (pytest-pyodide gives each fixture its own
+context). Loading Pyodide takes seconds per tab, so live tabs are pooled per URL and
+reset (channel left, inbox emptied) after each test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = "/tests/browser/pages"
+LOAD_TIMEOUT_MS = 180_000
+
+pytestmark = pytest.mark.browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free 127.0.0.1 port; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Tab:
+    """One page, with what its console said."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console: list[tuple[str, str]] = []
+        page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
+        page.set_default_timeout(LOAD_TIMEOUT_MS)
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def wait_live(self) -> None:
+        self.js("webxdcRealtime.ready")
+
+    def log(self) -> list[tuple[str, str]]:
+        """The console so far. Playwright's sync API delivers events only while it is
+        called, so make one call first."""
+        self.page.evaluate("0")
+        return self.console
+
+    def said(self, kind: str, needle: str) -> list[str]:
+        return [text for t, text in self.log() if t == kind and needle in text]
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = self.js("webxdcRealtime.stats()")
+        return stats
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``condition`` until it is truthy; return its value (or the last one on time-out)."""
+    deadline = time.monotonic() + timeout
+    value = condition()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = condition()
+    return value
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[str]:
+    if not (ROOT / "dist" / "webxdc.js").exists():
+        pytest.fail("dist/webxdc.js is missing: run `make build`")
+    with serve(ROOT) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def context(chromium: Any) -> Iterator[Any]:
+    ctx = chromium.new_context()
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+class Pool:
+    """Live tabs per URL, made on demand and loaded in parallel."""
+
+    def __init__(self, context: Any, site: str) -> None:
+        self.context = context
+        self.site = site
+        self.live: dict[str, list[Tab]] = {}
+        self.used: set[str] = set()
+
+    def open(self, path: str, wait: bool = True) -> Tab:
+        tab = Tab(self.context.new_page())
+        tab.page.goto(self.site + path)
+        if wait:
+            tab.wait_live()
+        return tab
+
+    def tabs(self, n: int, path: str = f"{PAGES}/app.html") -> list[Tab]:
+        have = self.live.setdefault(path, [])
+        fresh = [self.open(path, wait=False) for _ in range(n - len(have))]
+        for tab in fresh:
+            tab.wait_live()
+        have.extend(fresh)
+        self.used.add(path)
+        return have[:n]
+
+    def reset(self) -> None:
+        for path in self.used:
+            for tab in self.live[path]:
+                tab.js("T.reset()")
+                tab.console.clear()
+        self.used.clear()
+
+
+@pytest.fixture(scope="session")
+def pool(context: Any, site: str) -> Pool:
+    return Pool(context, site)
+
+
+@pytest.fixture
+def tabs(pool: Pool) -> Iterator[Callable[..., list[Tab]]]:
+    """``tabs(n, path=...)``: n live tabs of one page, each with no channel joined."""
+    try:
+        yield pool.tabs
+    finally:
+        pool.reset()
+
+
+@pytest.fixture
+def fresh(pool: Pool) -> Iterator[Callable[..., Tab]]:
+    """``fresh(path)``: a newly loaded tab, closed after the test."""
+    opened: list[Tab] = []
+
+    def open_tab(path: str, wait: bool = True) -> Tab:
+        tab = pool.open(path if path.startswith("/") else f"{PAGES}/{path}", wait)
+        opened.append(tab)
+        return tab
+
+    try:
+        yield open_tab
+    finally:
+        for tab in opened:
+            tab.page.close()
