@@ -79,6 +79,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages
 
 test: build lint
 	$(PY) -m pytest --cov --cov-report=term

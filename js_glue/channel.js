@@ -43,13 +43,16 @@ export class Link {
   run(call, isSend = false) {
     if (this.state === "live") return call();
     if (this.state === "failed") {
-      if (isSend) throw new Error(`${PREFIX} unavailable, the Python runtime failed to load: ${this.failure}`);
+      if (isSend)
+        throw new Error(`${PREFIX} unavailable, the Python runtime failed to load: ${this.failure}`);
       return undefined;
     }
     if (isSend) {
       if (this.pendingSends >= MAX_PENDING_SENDS) {
         if (!this.warnedOverflow) {
-          console.warn(`${PREFIX} still loading; more than ${MAX_PENDING_SENDS} sends queued, dropping the rest until live`);
+          console.warn(
+            `${PREFIX} still loading; more than ${MAX_PENDING_SENDS} sends queued, dropping the rest until live`,
+          );
           this.warnedOverflow = true;
         }
         return undefined;
