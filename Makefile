@@ -14,7 +14,7 @@ JS_SRC := $(wildcard js_glue/*.js) tools/build-js.mjs
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build demo lint test clean
+.PHONY: setup browser build demo bench lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -56,10 +56,11 @@ $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyod
 
 
 # dist/: everything webxdc.js needs at run time; copy it next to an app's index.html.
-dist/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyodide_dir.py $(JS_SRC)
+dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs $(JS_SRC)
 	rm -rf dist
-	$(PY) tools/pyodide_dir.py dist $(WHEELS)/micropip-*.whl $(WHEEL)
+	$(PY) tools/pyodide_dir.py dist $(WHEEL)
 	rm -f dist/package.json
+	node tools/make-snapshot.mjs dist $(notdir $(WHEEL)) $(VERSION)
 	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION)
 	touch $@
 
@@ -75,11 +76,16 @@ demo: build
 	@echo "Demo: http://127.0.0.1:8000/  (open it in two tabs, or press \"Add peer\"; Ctrl-C stops)"
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory build/site
 
+# Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
+# README's Performance section. Never fails on time.
+bench: build
+	$(PY) bench/run.py
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages
+	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages bench
 
 test: build lint
 	$(PY) -m pytest --cov --cov-report=term

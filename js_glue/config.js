@@ -5,6 +5,7 @@
  *
  * Precedence, first match wins:
  * - base URL: `data-base-url` on the script tag; else the folder of the script's own URL.
+ * - snapshot: restore Python from `snapshot.bin.gz` beside the script, unless `data-snapshot="off"`.
  * - chat id: `?chat=` in the page URL; `data-chat` on the script tag; else "default".
  * - instance id: `?instance=`; `data-instance`; else the page's folder (`/apps/chess/`),
  *   so an app at another path of the same origin is another instance.
@@ -22,6 +23,7 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @property {string} instanceId
  * @property {string} selfAddr
  * @property {string} selfName
+ * @property {boolean} snapshot  restore Python from snapshot.bin.gz when it matches (`data-snapshot="off"`: never)
  */
 
 /**
@@ -42,6 +44,7 @@ export function readConfig(script, location, existing, storage) {
     baseUrl: baseUrl.endsWith("/") ? baseUrl : baseUrl + "/",
     chatId: query.get("chat") || data.chat || "default",
     instanceId: query.get("instance") || data.instance || new URL(".", location.href).pathname,
+    snapshot: data.snapshot !== "off",
     ...identity,
   };
 }

@@ -49,13 +49,22 @@ const handle = {
   timings: null,
   /** Counters of the channel joined last, or null. */
   stats: () => link.current?.stats() ?? null,
-  ready: loadRuntime(config.baseUrl, WHEEL, config.chatId, config.instanceId, t0).then(
+  ready: loadRuntime({
+    baseUrl: config.baseUrl,
+    wheel: WHEEL,
+    version: VERSION,
+    snapshot: config.snapshot,
+    chatId: config.chatId,
+    instanceId: config.instanceId,
+    t0,
+  }).then(
     ({ endpoint, timings }) => {
       handle.timings = timings;
       link.goLive(endpoint);
       console.info(
         `webxdc realtime: live in ${Math.round(performance.now() - t0)} ms ` +
-          `(Pyodide ${Math.round(timings.pyodide)} ms, install ${Math.round(timings.install - timings.pyodide)} ms, ` +
+          `(${timings.mode === "snapshot" ? "Python restored from snapshot" : "Pyodide"} ${Math.round(timings.pyodide)} ms, ` +
+          `install ${Math.round(timings.install - timings.pyodide)} ms, ` +
           `init ${Math.round(timings.init - timings.install)} ms); chat "${config.chatId}", instance "${config.instanceId}"`,
       );
       return timings;
@@ -64,7 +73,7 @@ const handle = {
       link.fail(error);
       console.error(
         `webxdc realtime: could not load the Python runtime from ${config.baseUrl} ` +
-          `(are pyodide.mjs, pyodide.asm.wasm, python_stdlib.zip and the wheels there?): ${link.failure}`,
+          `(are pyodide.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json and our wheel there?): ${link.failure}`,
       );
       throw error;
     },

@@ -1,7 +1,14 @@
 // @ts-check
 /**
- * Loads the Python side: Pyodide from local files (never a CDN: webxdc apps run
- * offline), micropip, then our wheel; returns the adapter's `BrowserEndpoint`.
+ * Loads the Python side from local files (never a CDN: webxdc apps run offline) and
+ * returns the adapter's `BrowserEndpoint`.
+ *
+ * Fast path: restore `snapshot.bin.gz`, a memory snapshot of an interpreter that has
+ * already imported our package (made at build time by tools/make-snapshot.mjs). It is
+ * used only if `snapshot.json` names the same Pyodide and package versions; if it is
+ * missing, does not match, or fails to restore, Python starts plainly and our wheel is
+ * installed from the same folder. `data-snapshot="off"` on the script tag forces the
+ * plain start.
  */
 
 /**
@@ -19,30 +26,81 @@
  * @property {number} header_size
  *
  * @typedef {object} Timings  milliseconds since the script started
- * @property {number} pyodide  `loadPyodide()` done
- * @property {number} install  micropip and our wheel installed
- * @property {number} init     our module imported, endpoint made
+ * @property {"snapshot" | "plain"} mode  how Python started
+ * @property {number} pyodide  Python is up (`loadPyodide()` done, or the snapshot restored)
+ * @property {number} install  our package installed (as `pyodide` when restored)
+ * @property {number} init     our module imported, endpoint made: live
  */
 
 /**
- * @param {string} baseUrl  folder with pyodide.mjs, the lock file and the wheels
- * @param {string} wheel  our wheel's file name
- * @param {string} chatId
- * @param {string} instanceId
- * @param {number} t0  `performance.now()` when the script started
+ * @param {object} options
+ * @param {string} options.baseUrl  folder with pyodide.mjs, the lock file, the wheel, the snapshot
+ * @param {string} options.wheel  our wheel's file name
+ * @param {string} options.version  our package version
+ * @param {boolean} options.snapshot  whether to try the snapshot
+ * @param {string} options.chatId
+ * @param {string} options.instanceId
+ * @param {number} options.t0  `performance.now()` when the script started
  * @returns {Promise<{ endpoint: PyEndpoint, timings: Timings }>}
  */
-export async function loadRuntime(baseUrl, wheel, chatId, instanceId, t0) {
-  const { loadPyodide } = await import(/* @vite-ignore */ baseUrl + "pyodide.mjs");
-  const pyodide = await loadPyodide({ indexURL: baseUrl });
+export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, instanceId, t0 }) {
+  const [pyodideModule, manifest] = await Promise.all([
+    import(/* @vite-ignore */ baseUrl + "pyodide.mjs"),
+    snapshot ? fetchJson(baseUrl + "snapshot.json") : null,
+  ]);
+  const { loadPyodide } = pyodideModule;
+  /** @type {"snapshot" | "plain"} */
+  let mode = "plain";
+  let pyodide = null;
+  if (manifest) {
+    if (manifest.pyodide === pyodideModule.version && manifest.package === version) {
+      try {
+        const bytes = await fetchGzip(baseUrl + manifest.file);
+        pyodide = await loadPyodide({ indexURL: baseUrl, _loadSnapshot: bytes });
+        mode = "snapshot";
+      } catch (error) {
+        console.warn("webxdc realtime: the Python snapshot could not be restored; starting plainly.", error);
+      }
+    } else {
+      console.warn(
+        `webxdc realtime: snapshot.json is for Pyodide ${manifest.pyodide} / package ${manifest.package}, ` +
+          `not ${pyodideModule.version} / ${version}; starting plainly.`,
+      );
+    }
+  }
+  if (!pyodide) pyodide = await loadPyodide({ indexURL: baseUrl });
   const pyodideMs = performance.now() - t0;
-  await pyodide.loadPackage("micropip", { messageCallback: () => {} });
-  const micropip = pyodide.pyimport("micropip");
-  await micropip.install(baseUrl + wheel, { deps: false });
-  micropip.destroy();
+  if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime._browser");
   const endpoint = browser.BrowserEndpoint(chatId, instanceId);
   browser.destroy();
-  return { endpoint, timings: { pyodide: pyodideMs, install: installMs, init: performance.now() - t0 } };
+  return {
+    endpoint,
+    timings: { mode, pyodide: pyodideMs, install: installMs, init: performance.now() - t0 },
+  };
+}
+
+/**
+ * @param {string} url
+ * @returns {Promise<any>} the parsed JSON, or null if it is not there
+ */
+async function fetchJson(url) {
+  try {
+    const response = await fetch(url);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {string} url  a gzip file
+ * @returns {Promise<Uint8Array>} its decompressed bytes
+ */
+async function fetchGzip(url) {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status}`);
+  const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

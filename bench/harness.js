@@ -1,0 +1,89 @@
+// Benchmark harness: the same measurements over two transports, driven by bench/run.py.
+//   raw:  the browser's own BroadcastChannel (the baseline)
+//   ours: window.webxdc.joinRealtimeChannel() from dist/webxdc.js
+// Every payload carries a 4-byte sequence number, so loss and order are checked.
+(() => {
+  const now = () => performance.timeOrigin + performance.now();
+
+  function rawTransport() {
+    const bc = new BroadcastChannel("bench-raw");
+    return {
+      send: (data) => bc.postMessage(data),
+      listen: (fn) => (bc.onmessage = (event) => fn(event.data)),
+    };
+  }
+
+  function oursTransport() {
+    const channel = window.webxdc.joinRealtimeChannel();
+    return {
+      send: (data) => channel.send(data),
+      listen: (fn) => channel.setListener(fn),
+    };
+  }
+
+  function payload(size, seq) {
+    const data = new Uint8Array(size);
+    new DataView(data.buffer).setUint32(0, seq);
+    return data;
+  }
+
+  const Bench = {
+    transport: null,
+    sink: null,
+    async setup(kind) {
+      if (kind === "ours") await window.webxdcRealtime.ready;
+      this.transport = kind === "raw" ? rawTransport() : oursTransport();
+      this.transport.listen(() => {});
+      return true;
+    },
+    // The far end of the latency test: send every message straight back.
+    echo() {
+      this.transport.listen((data) => this.transport.send(data));
+      return true;
+    },
+    // Round trips, one at a time; returns one-way estimates (RTT / 2) in ms.
+    async ping(size, count) {
+      const samples = [];
+      let resolve = null;
+      this.transport.listen(() => resolve && resolve());
+      for (let i = 0; i < count; i++) {
+        const data = payload(size, i);
+        const done = new Promise((r) => (resolve = r));
+        const t = performance.now();
+        this.transport.send(data);
+        await done;
+        samples.push((performance.now() - t) / 2);
+      }
+      return samples;
+    },
+    // The receiving end of the throughput test.
+    receive(expected) {
+      const sink = { expected, count: 0, ordered: true, bytes: 0, end: 0, first: 0 };
+      this.sink = sink;
+      this.transport.listen((data) => {
+        const seq = data.length >= 4 ? new DataView(data.buffer, data.byteOffset).getUint32(0) : -1;
+        if (seq !== sink.count) sink.ordered = false;
+        if (sink.count === 0) sink.first = now();
+        sink.count += 1;
+        sink.bytes += data.length;
+        if (sink.count === sink.expected) sink.end = now();
+      });
+      return true;
+    },
+    result() {
+      return this.sink;
+    },
+    // The sending end: `count` messages as fast as the app can call send().
+    blast(size, count) {
+      const start = now();
+      const data = payload(size, 0);
+      const view = new DataView(data.buffer);
+      for (let i = 0; i < count; i++) {
+        view.setUint32(0, i);
+        this.transport.send(data);
+      }
+      return start;
+    },
+  };
+  window.Bench = Bench;
+})();

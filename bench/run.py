@@ -1,0 +1,391 @@
+"""Benchmarks: our channel against the browser's raw BroadcastChannel, in one run.
+
+Drives Debian's headless chromium (Playwright), pages on 127.0.0.1, one browser context
+per scenario. Every figure is the median of REPS repetitions, with min and max, beside
+its baseline from the same run. Prints a Markdown table; writes bench/results/latest.json
+and latest.md, and the README's Performance section. Never fails on time.
+
+Usage: python bench/run.py [--reps N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from browser.conftest import serve  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from webxdc_realtime import UINT8ARRAY_TAG, Endpoint, Scope  # noqa: E402
+
+SIZES = {"16 B": 16, "1 KB": 1024, "16 KB": 16 * 1024, "128000 B": 128_000}
+BURST = {16: 5000, 1024: 5000, 16 * 1024: 1000, 128_000: 200}
+PINGS = 200
+TIMEOUT_MS = 180_000
+RESULTS = ROOT / "bench" / "results"
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def wait(condition: Callable[[], Any], timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step did not finish")
+        time.sleep(0.02)
+    return value
+
+
+class Run:
+    def __init__(self, browser: Any, url: str, reps: int) -> None:
+        self.browser = browser
+        self.url = url
+        self.reps = reps
+
+    @contextmanager
+    def context(self) -> Iterator[Any]:
+        ctx = self.browser.new_context()
+        ctx.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+    def tabs(self, ctx: Any, kind: str, n: int) -> list[Any]:
+        pages = []
+        for _ in range(n):
+            page = ctx.new_page()
+            page.goto(f"{self.url}/bench/{kind}.html")
+            pages.append(page)
+        for page in pages:
+            page.evaluate(f"Bench.setup('{kind}')")
+        return pages
+
+    # -- messaging -------------------------------------------------------------------------
+    def latency(self, pages: list[Any], size: int) -> dict[str, float]:
+        a, b = pages
+        b.evaluate("Bench.echo()")
+        a.evaluate(f"Bench.ping({size}, 20)")  # warm-up
+        samples: list[float] = a.evaluate(f"Bench.ping({size}, {PINGS})")
+        return {"p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99)}
+
+    def throughput(self, sender: Any, receivers: list[Any], size: int) -> dict[str, Any]:
+        count = BURST[size]
+        for page in receivers:
+            page.evaluate(f"Bench.receive({count})")
+        start = sender.evaluate(f"Bench.blast({size}, {count})")
+        results = [
+            wait(lambda p=page: (r := p.evaluate("Bench.result()"))["end"] and r)
+            for page in receivers
+        ]
+        seconds = (max(r["end"] for r in results) - start) / 1000
+        return {
+            "msgs_per_s": count / seconds,
+            "mb_per_s": count * size / seconds / 1e6,
+            "lossless_in_order": all(r["count"] == count and r["ordered"] for r in results),
+        }
+
+    def messaging(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"latency": {}, "throughput": {}, "fanout": {}}
+        with self.context() as ctx:
+            pairs = {kind: self.tabs(ctx, kind, 2) for kind in ("raw", "ours")}
+            for label, size in SIZES.items():
+                for kind, pages in pairs.items():
+                    runs = [self.latency(pages, size) for _ in range(self.reps)]
+                    out["latency"].setdefault(label, {})[kind] = {
+                        "p50_ms": summary([r["p50"] for r in runs]),
+                        "p99_ms": summary([r["p99"] for r in runs]),
+                    }
+                    runs = [self.throughput(pages[0], pages[1:], size) for _ in range(self.reps)]
+                    out["throughput"].setdefault(label, {})[kind] = {
+                        "msgs_per_s": summary([r["msgs_per_s"] for r in runs]),
+                        "mb_per_s": summary([r["mb_per_s"] for r in runs]),
+                        "lossless_in_order": all(r["lossless_in_order"] for r in runs),
+                    }
+                    print(
+                        f"  {label:>8} {kind:>4}: latency p50 "
+                        f"{out['latency'][label][kind]['p50_ms']['median']:.3f} ms, "
+                        f"{out['throughput'][label][kind]['msgs_per_s']['median']:.0f} msg/s",
+                        flush=True,
+                    )
+            for page in [p for pages in pairs.values() for p in pages]:
+                page.close()
+        with self.context() as ctx:
+            for kind in ("raw", "ours"):
+                pages = self.tabs(ctx, kind, 8)
+                for label in ("16 B", "16 KB"):
+                    runs = [
+                        self.throughput(pages[0], pages[1:], SIZES[label]) for _ in range(self.reps)
+                    ]
+                    out["fanout"].setdefault(label, {})[kind] = {
+                        "msgs_per_s": summary([r["msgs_per_s"] for r in runs]),
+                        "lossless_in_order": all(r["lossless_in_order"] for r in runs),
+                    }
+                for page in pages:
+                    page.close()
+        return out
+
+    # -- start-up ------------------------------------------------------------------------------
+    def startup(self) -> dict[str, Any]:
+        scope = Scope("bench", "bench")
+        channel, _ = Endpoint(scope).join()
+        frame = list(channel.send(UINT8ARRAY_TAG, 16) + bytes(16))
+        ours: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
+        bare: dict[str, list[float]] = {"cold": [], "warm": []}
+        for _ in range(self.reps):
+            with self.context() as ctx:
+                pinger = ctx.new_page()
+                pinger.goto(f"{self.url}/bench/pinger.html")
+                pinger.evaluate("([n, f]) => startPinging(n, f)", [scope.channel_name, frame])
+                page = ctx.new_page()
+                for temperature in ("cold", "warm"):
+                    if temperature == "cold":
+                        page.goto(f"{self.url}/bench/ours.html#startup")
+                    else:
+                        page.reload()
+                    wait(lambda page=page: page.evaluate("window.tFirst"))
+                    t = page.evaluate(
+                        "({script: tScript, first: tFirst, ...webxdcRealtime.timings})"
+                    )
+                    ours[temperature].append(
+                        {
+                            "total": t["first"] - t["script"],
+                            "pyodide": t["pyodide"],
+                            "install": t["install"] - t["pyodide"],
+                            "init": t["init"] - t["install"],
+                            "live": t["init"],
+                        }
+                    )
+            with self.context() as ctx:
+                page = ctx.new_page()
+                for temperature in ("cold", "warm"):
+                    if temperature == "cold":
+                        page.goto(f"{self.url}/bench/bare.html")
+                    else:
+                        page.reload()
+                    bare[temperature].append(wait(lambda page=page: page.evaluate("window.bareMs")))
+        return {
+            temperature: {
+                "ours": {
+                    key: summary([r[key] for r in ours[temperature]])
+                    for key in ours[temperature][0]
+                },
+                "bare_loadPyodide_ms": summary(bare[temperature]),
+            }
+            for temperature in ("cold", "warm")
+        }
+
+    # -- memory ----------------------------------------------------------------------------------
+    def memory(self) -> dict[str, Any]:
+        out: dict[str, list[float]] = {"blank": [], "bare": [], "ours": []}
+        for _ in range(self.reps):
+            for kind in out:
+                with self.context() as ctx:
+                    before = renderers()
+                    page = ctx.new_page()
+                    page.goto(f"{self.url}/bench/{kind}.html")
+                    if kind == "bare":
+                        wait(lambda page=page: page.evaluate("window.bareMs"))
+                    if kind == "ours":
+                        page.evaluate("Bench.setup('ours')")
+                    time.sleep(1.0)
+                    new = renderers() - before
+                    out[kind].append(sum(pss_mib(pid) for pid in new))
+        return {f"{kind}_pss_mib": summary(values) for kind, values in out.items()}
+
+
+def renderers() -> set[int]:
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"--type=renderer" in cmdline:
+                pids.add(int(entry.name))
+    return pids
+
+
+def pss_mib(pid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+# -- report ----------------------------------------------------------------------------------------
+def fmt(s: dict[str, float], digits: int = 0) -> str:
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def table(results: dict[str, Any]) -> str:
+    m, reps = results["machine"], results["reps"]
+    lines = [
+        f"Run {results['date']} on {m['cpu']} ({m['cores']} cores), {m['browser']}, "
+        f"pyodide {m['pyodide']}; median of {reps} runs (min-max); ratio = ours / raw.",
+        "",
+        "| metric | size | raw BroadcastChannel | ours | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for label in SIZES:
+        lat = results["latency"][label]
+        ratio = lat["ours"]["p50_ms"]["median"] / lat["raw"]["p50_ms"]["median"]
+        lines.append(
+            f"| latency p50, ms (2 tabs) | {label} | {fmt(lat['raw']['p50_ms'], 3)} | "
+            f"{fmt(lat['ours']['p50_ms'], 3)} | {ratio:.2f} x |"
+        )
+    for label in SIZES:
+        lat = results["latency"][label]
+        ratio = lat["ours"]["p99_ms"]["median"] / lat["raw"]["p99_ms"]["median"]
+        lines.append(
+            f"| latency p99, ms (2 tabs) | {label} | {fmt(lat['raw']['p99_ms'], 3)} | "
+            f"{fmt(lat['ours']['p99_ms'], 3)} | {ratio:.2f} x |"
+        )
+    for label in SIZES:
+        thr = results["throughput"][label]
+        ratio = thr["ours"]["msgs_per_s"]["median"] / thr["raw"]["msgs_per_s"]["median"]
+        ok = thr["ours"]["lossless_in_order"] and thr["raw"]["lossless_in_order"]
+        lines.append(
+            f"| throughput, msg/s (1 -> 1) | {label} | {fmt(thr['raw']['msgs_per_s'])} | "
+            f"{fmt(thr['ours']['msgs_per_s'])} | {ratio:.2f} x{'' if ok else ' LOSS/REORDER'} |"
+        )
+    for label in SIZES:
+        thr = results["throughput"][label]
+        ratio = thr["ours"]["mb_per_s"]["median"] / thr["raw"]["mb_per_s"]["median"]
+        lines.append(
+            f"| throughput, MB/s (1 -> 1) | {label} | {fmt(thr['raw']['mb_per_s'], 1)} | "
+            f"{fmt(thr['ours']['mb_per_s'], 1)} | {ratio:.2f} x |"
+        )
+    for label, fan in results["fanout"].items():
+        ratio = fan["ours"]["msgs_per_s"]["median"] / fan["raw"]["msgs_per_s"]["median"]
+        ok = fan["ours"]["lossless_in_order"] and fan["raw"]["lossless_in_order"]
+        lines.append(
+            f"| fan-out, msg/s (1 -> 7) | {label} | {fmt(fan['raw']['msgs_per_s'])} | "
+            f"{fmt(fan['ours']['msgs_per_s'])} | {ratio:.2f} x{'' if ok else ' LOSS/REORDER'} |"
+        )
+    lines += [
+        "",
+        "| start-up, ms | bare `loadPyodide()` | ours: Pyodide | install | init | live | "
+        "first message | ours - bare (live) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for temperature, s in results["startup"].items():
+        o, bare = s["ours"], s["bare_loadPyodide_ms"]
+        lines.append(
+            f"| {temperature} | {fmt(bare)} | {fmt(o['pyodide'])} | {fmt(o['install'])} | "
+            f"{fmt(o['init'])} | {fmt(o['live'])} | {fmt(o['total'])} | "
+            f"{o['live']['median'] - bare['median']:+.0f} |"
+        )
+    mem = results["memory"]
+    lines += [
+        "",
+        "| memory per tab, PSS MiB | blank page | bare Pyodide page | ours (joined) "
+        "| ours - bare |",
+        "|---|---|---|---|---|",
+        f"| renderer process | {fmt(mem['blank_pss_mib'], 1)} | {fmt(mem['bare_pss_mib'], 1)} | "
+        f"{fmt(mem['ours_pss_mib'], 1)} | "
+        f"{mem['ours_pss_mib']['median'] - mem['bare_pss_mib']['median']:+.1f} |",
+    ]
+    lossless = all(
+        v[k]["lossless_in_order"]
+        for part in ("throughput", "fanout")
+        for v in results[part].values()
+        for k in ("raw", "ours")
+    )
+    lines += [
+        "",
+        "Every throughput and fan-out run: "
+        + (
+            "nothing lost, order kept."
+            if lossless
+            else "SOME MESSAGES LOST OR REORDERED (see JSON)."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def machine(browser: Any) -> dict[str, Any]:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    pyodide = json.loads((ROOT / "node_modules" / "pyodide" / "package.json").read_text())[
+        "version"
+    ]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "browser": f"Chromium {browser.version} headless",
+        "pyodide": pyodide,
+        "python": platform.python_version(),
+    }
+
+
+def update_readme(markdown: str) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme.write_text(f"{head}{start}\n{markdown}\n{end}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    args = parser.parse_args()
+    if not (ROOT / "dist" / "webxdc.js").exists():
+        sys.exit("dist/webxdc.js is missing: run `make build`")
+    with serve(ROOT) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        run = Run(browser, url, args.reps)
+        results: dict[str, Any] = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "reps": args.reps,
+            "machine": machine(browser),
+        }
+        print("messaging: latency, throughput, fan-out ...", flush=True)
+        results.update(run.messaging())
+        print("start-up: cold and warm ...", flush=True)
+        results["startup"] = run.startup()
+        print("memory ...", flush=True)
+        results["memory"] = run.memory()
+        browser.close()
+    markdown = table(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    (RESULTS / "latest.md").write_text(markdown + "\n")
+    if not args.no_readme:
+        update_readme(markdown)
+    print()
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
