@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser.conftest import serve  # noqa: E402
+from browser.conftest import ISOLATED, serve  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime import UINT8ARRAY_TAG, Endpoint, Scope  # noqa: E402
 
@@ -149,14 +149,17 @@ class Run:
     def startup(self) -> dict[str, Any]:
         scope = Scope("bench", "bench")
         channel, _ = Endpoint(scope).join()
-        frame = list(channel.send(UINT8ARRAY_TAG, 16) + bytes(16))
+        header = list(channel.send(UINT8ARRAY_TAG, 16))
         ours: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
         bare: dict[str, list[float]] = {"cold": [], "warm": []}
         for _ in range(self.reps):
             with self.context() as ctx:
                 pinger = ctx.new_page()
                 pinger.goto(f"{self.url}/bench/pinger.html")
-                pinger.evaluate("([n, f]) => startPinging(n, f)", [scope.channel_name, frame])
+                pinger.evaluate(
+                    "([n, h]) => startPinging(n, h, new Array(16).fill(0))",
+                    [scope.channel_name, header],
+                )
                 page = ctx.new_page()
                 for temperature in ("cold", "warm"):
                     if temperature == "cold":
@@ -362,7 +365,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (ROOT / "dist" / "webxdc.js").exists():
         sys.exit("dist/webxdc.js is missing: run `make build`")
-    with serve(ROOT) as url, sync_playwright() as p:
+    with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         run = Run(browser, url, args.reps)
         results: dict[str, Any] = {

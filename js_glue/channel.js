@@ -5,8 +5,15 @@
  * The glue owns the BroadcastChannel and the app's callback and moves bytes; every
  * rule is decided by the Python core, one call per app call or received frame:
  *
- *   app.send(data)  -> core.send(tag, length) -> header; post header + data as one frame
- *   frame arrives   -> core.receive(header view, length) -> true: listener(fresh payload copy)
+ *   app.send(data)   -> core.send(tag, length) -> header; post header + data as a frame
+ *   a frame arrives  -> core.receive(header, payload length) -> true: listener(payload)
+ *
+ * Headers cross into and out of Python as latin-1 strings (one char per byte): cheaper
+ * than a typed-array proxy. A frame is posted in one of two carriers, chosen by size:
+ * up to INLINE_MAX payload bytes, one Uint8Array (header then payload: one small copy,
+ * and the cheapest structured clone); above it, `[header, payload]`, so that we copy no
+ * payload byte: structured cloning copies it once each way, as for any BroadcastChannel
+ * message, and hands the receiver a fresh Uint8Array with its own buffer.
  *
  * Until Python is ready, app calls are recorded in order and replayed through the core
  * when it is; a rule broken by such a call can then only be reported on the console.
@@ -16,6 +23,8 @@
 /** @typedef {import("./runtime.js").PyChannel} PyChannel */
 
 const toString = Object.prototype.toString;
+/** Payloads up to this size travel inside one Uint8Array with their header (see above). */
+export const INLINE_MAX = 8192;
 /** Sends recorded while loading, at most; later ones are dropped with one warning. */
 export const MAX_PENDING_SENDS = 1000;
 const PREFIX = "webxdc realtime:";
@@ -144,7 +153,7 @@ export class RealtimeChannel {
     this.#link.run(() => {
       const goodbye = this.#core().leave();
       if (goodbye && this.#wire) {
-        this.#wire.postMessage(goodbye);
+        this.#wire.postMessage(frameOf(goodbye, EMPTY));
         this.#wire.close();
         this.#wire = null;
       }
@@ -162,14 +171,26 @@ export class RealtimeChannel {
   _join() {
     const endpoint = /** @type {PyEndpoint} */ (this.#link.endpoint);
     try {
-      this.#py = thrown(endpoint.join());
+      const py = thrown(endpoint.join());
+      // Look each method up once: every lookup on a Python proxy makes a new proxy of
+      // the bound method, which costs more than the call itself.
+      this.#py = {
+        channel_name: py.channel_name,
+        hello: py.hello,
+        set_listener: py.set_listener,
+        send: py.send,
+        receive: py.receive,
+        leave: py.leave,
+        stats: py.stats,
+        proxy: py, // the methods are borrowed from it: it must live as long as they do
+      };
     } catch (error) {
       this.#joinError = error;
       throw error;
     }
     const wire = new BroadcastChannel(this.#py.channel_name);
     wire.onmessage = (event) => this.#receive(event.data);
-    wire.postMessage(this.#py.hello);
+    wire.postMessage(frameOf(this.#py.hello, EMPTY));
     this.#wire = wire;
     this.#link.current = this;
   }
@@ -183,23 +204,31 @@ export class RealtimeChannel {
   /** @param {any} data */
   #send(data) {
     const header = thrown(this.#core().send(toString.call(data), data?.length));
-    const frame = new Uint8Array(header.length + data.length);
-    frame.set(header);
-    frame.set(data, header.length);
-    this.#wire?.postMessage(frame);
+    this.#wire?.postMessage(
+      data.length <= INLINE_MAX ? frameOf(header, data) : [bytesOf(header), exact(data)],
+    );
   }
 
   /** @param {unknown} message */
   #receive(message) {
     const py = /** @type {PyChannel} */ (this.#py);
-    // Anything but bytes is shown to the core as an empty frame, which it drops and counts.
-    const frame = message instanceof Uint8Array ? message : EMPTY;
     const size = this.#link.headerSize;
-    if (!py.receive(frame.subarray(0, size), frame.length)) return;
+    /** @type {Uint8Array} */
+    let header = EMPTY;
+    let payload = EMPTY;
+    if (message instanceof Uint8Array) {
+      header = message.subarray(0, size);
+      payload = message.subarray(size);
+    } else if (isPair(message)) {
+      [header, payload] = message;
+    }
+    // Anything else reaches the core as an empty header, which it drops as malformed.
+    // One byte more than a header is enough for the core to see a header part too long.
+    if (!py.receive(latin1(header.subarray(0, size + 1)), payload.length)) return;
     const listener = this.#listener;
     if (!listener) return;
     try {
-      listener(frame.slice(size));
+      listener(exact(payload));
     } catch (error) {
       console.error(`${PREFIX} the app's listener threw; later data is still delivered.`, error);
     }
@@ -207,6 +236,59 @@ export class RealtimeChannel {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * @param {unknown} message
+ * @returns {message is [Uint8Array, Uint8Array]}
+ */
+function isPair(message) {
+  return (
+    Array.isArray(message) &&
+    message.length === 2 &&
+    message[0] instanceof Uint8Array &&
+    message[1] instanceof Uint8Array
+  );
+}
+
+/**
+ * One Uint8Array: the header (a latin-1 string from the core), then the payload.
+ * @param {string} header
+ * @param {Uint8Array} payload
+ * @returns {Uint8Array}
+ */
+function frameOf(header, payload) {
+  const frame = new Uint8Array(header.length + payload.length);
+  for (let i = 0; i < header.length; i++) frame[i] = header.charCodeAt(i);
+  frame.set(payload, header.length);
+  return frame;
+}
+
+/**
+ * @param {string} text  latin-1, one char per byte
+ * @returns {Uint8Array}
+ */
+function bytesOf(text) {
+  return frameOf(text, EMPTY);
+}
+
+/**
+ * @param {Uint8Array} bytes  a few dozen at most
+ * @returns {string} latin-1, one char per byte
+ */
+function latin1(bytes) {
+  return String.fromCharCode.apply(null, /** @type {any} */ (bytes));
+}
+
+/**
+ * The bytes of a view in a Uint8Array of their own (`byteOffset` 0, `.buffer` exactly
+ * them): the view itself when it already is one, else a copy. Posting a view of a larger
+ * buffer would send the whole buffer.
+ * @param {Uint8Array} view
+ * @returns {Uint8Array}
+ */
+function exact(view) {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : view.slice();
+}
 
 /**
  * The core answers a refused call with a JS Error as its result; throw it into the app.

@@ -12,14 +12,15 @@
  */
 
 /**
- * @typedef {object} PyChannel  a `webxdc_realtime._browser.BrowserChannel` proxy
+ * @typedef {object} PyChannel  the methods of a `webxdc_realtime._browser.BrowserChannel`
  * @property {string} channel_name
- * @property {Uint8Array} hello
+ * @property {string} hello  the join announcement, latin-1
  * @property {(givenType: string) => void | Error} set_listener
- * @property {(dataType: string, length: number | undefined) => Uint8Array | Error} send
- * @property {(head: Uint8Array, frameLength: number) => boolean} receive
- * @property {() => Uint8Array | undefined} leave
+ * @property {(dataType: string, length: number | undefined) => string | Error} send  the header, latin-1
+ * @property {(header: string, payloadLength: number) => boolean} receive
+ * @property {() => string | undefined} leave  the goodbye frame, latin-1
  * @property {() => Record<string, unknown>} stats
+ * @property {unknown} [proxy]  the Python object the methods belong to
  *
  * @typedef {object} PyEndpoint  a `webxdc_realtime._browser.BrowserEndpoint` proxy
  * @property {() => PyChannel | Error} join

@@ -33,6 +33,7 @@ fs.writeFileSync(
   JSON.stringify({
     pyodide: version,
     package: packageVersion,
+    wheel,
     file: "snapshot.bin.gz",
     bytes: snapshot.length,
   }) + "\n",

@@ -33,9 +33,9 @@ JS calls                                 returns
 ``channel.set_listener(typeof fn)``      nothing, or an Error (rows 6, 8)
 ``channel.send(toStringTag, length)``    the ``HEADER_SIZE``-byte header as a
                                          Uint8Array, or an Error (rows 7, 8, 9);
-                                         the glue posts header + the app's bytes
-``channel.receive(frame.subarray(0,      ``true``: hand ``frame.slice(HEADER_SIZE)``
-36), frame.length)``                     to the listener; ``false``: dropped
+                                         the glue posts ``[header, payload]``
+``channel.receive(header,                ``true``: hand the payload part to the
+payload.length)``                        listener; ``false``: dropped
 ``channel.leave()``                      the goodbye frame, or ``null``
 ``channel.stats()``                      counters and peers heard from
 =======================================  ============================================

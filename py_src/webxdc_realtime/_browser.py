@@ -1,8 +1,9 @@
 """The browser adapter: the one module that imports ``js`` and ``pyodide``.
 
 The JS glue makes one :class:`BrowserEndpoint` per page and calls it once per app call
-or received frame. Arguments are JS primitives (converted implicitly, no proxy), but
-for the 36-byte header view on receive; payloads never enter Python. A
+or received frame. Arguments and results are JS primitives, converted implicitly, with
+no proxy made per message: headers cross the boundary as latin-1 strings (one char per
+byte), which costs less than a Uint8Array proxy each way. Payloads never enter Python. A
 :class:`~webxdc_realtime.LocalProtocolError` comes back as a *value*: a JS ``Error`` or
 ``TypeError`` carrying the contract's message, which the glue throws into the app
 (``if (result instanceof Error) throw result``). Raised instead, it would reach the app
@@ -41,14 +42,14 @@ class BrowserChannel:
     ----------
     channel_name : str
         The BroadcastChannel name for the channel's scope.
-    hello : Uint8Array
-        The join announcement, for the glue to post once the BroadcastChannel is open.
+    hello : str
+        The join announcement (latin-1), for the glue to post once the channel is open.
     """
 
     def __init__(self, channel: Channel, hello: bytes) -> None:
         self.channel = channel
         self.channel_name = channel.scope.channel_name
-        self.hello = to_js(hello)
+        self.hello = hello.decode("latin-1")
 
     def set_listener(self, given_type: str) -> Any:
         """Check ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
@@ -58,20 +59,22 @@ class BrowserChannel:
             return _js_error(error)
 
     def send(self, data_type: str, length: int | None) -> Any:
-        """Check ``send``; return the header (a Uint8Array) to put before the payload."""
+        """Check ``send``; return the header (latin-1 str) to put before the payload."""
         try:
-            return to_js(self.channel.send(data_type, length))
+            return self.channel.send(data_type, length).decode("latin-1")
         except LocalProtocolError as error:
             return _js_error(error)
 
-    def receive(self, head: Any, frame_length: int) -> bool:
-        """Judge a received frame by its header view; ``True``: hand the payload to the app."""
-        return isinstance(self.channel.receive(head.to_bytes(), frame_length), Data)
+    def receive(self, header: str, payload_length: int) -> bool:
+        """Judge a frame by its header part (latin-1 str); ``True``: deliver the payload."""
+        return isinstance(
+            self.channel.receive_parts(header.encode("latin-1"), payload_length), Data
+        )
 
-    def leave(self) -> Any:
-        """Leave; return the announcement (Uint8Array) to post, or ``None`` if already left."""
+    def leave(self) -> str | None:
+        """Leave; return the announcement (latin-1 str) to post, or ``None`` if already left."""
         goodbye = self.channel.leave()
-        return None if goodbye is None else to_js(goodbye)
+        return None if goodbye is None else goodbye.decode("latin-1")
 
     def stats(self) -> Any:
         """Return the counters and the number of peers heard from, as a JS object."""

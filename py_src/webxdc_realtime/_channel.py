@@ -26,6 +26,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ._errors import (
     ALREADY_JOINED,
@@ -73,9 +74,10 @@ class DropReason(enum.StrEnum):
     """Arrived after this channel was left."""
 
 
-@dataclass(frozen=True, slots=True)
-class Data:
+class Data(NamedTuple):
     """App data from another peer, to hand to the listener.
+
+    A named tuple, as it is made per frame: cheaper than a frozen dataclass.
 
     Attributes
     ----------
@@ -276,9 +278,39 @@ class Channel:
             :class:`Data` for the app's listener, :class:`PeerJoined` or
             :class:`PeerLeft` for the glue, or :class:`Dropped`.
         """
-        counters = self.counters
-        counters.frames_received += 1
-        counters.bytes_received += frame_length
+        self.counters.frames_received += 1
+        self.counters.bytes_received += frame_length
+        return self._judge(head, frame_length)
+
+    def receive_parts(self, header: bytes | bytearray | memoryview, payload_length: int) -> Event:
+        """Judge a frame that arrived as two parts, header and payload. Never raises.
+
+        On a BroadcastChannel a frame travels as ``[header, payload]``, so that
+        neither end copies the payload; the header part must be exactly
+        ``HEADER_SIZE`` bytes.
+
+        Parameters
+        ----------
+        header : bytes-like
+            The header part.
+        payload_length : int
+            Length of the payload part.
+
+        Returns
+        -------
+        Event
+            As :meth:`receive`.
+        """
+        frame_length = len(header) + payload_length
+        self.counters.frames_received += 1
+        self.counters.bytes_received += frame_length
+        if len(header) != HEADER_SIZE:
+            return self._drop(
+                DropReason.MALFORMED, f"header part of {len(header)} bytes, not {HEADER_SIZE}"
+            )
+        return self._judge(header, frame_length)
+
+    def _judge(self, head: bytes | bytearray | memoryview, frame_length: int) -> Event:
         try:
             header = decode_header(head, frame_length)
         except RemoteProtocolError as exc:
@@ -297,8 +329,8 @@ class Channel:
             return PeerJoined(header.sender)
         if not self.has_listener:
             return self._drop(DropReason.NO_LISTENER)
-        counters.frames_delivered += 1
-        counters.bytes_delivered += header.payload_length
+        self.counters.frames_delivered += 1
+        self.counters.bytes_delivered += header.payload_length
         return Data(header.sender, header.seq, HEADER_SIZE, header.payload_length)
 
     def _drop(self, reason: DropReason, detail: str = "") -> Dropped:

@@ -320,3 +320,29 @@ def test_endpoint_uses_the_given_peer_id_maker() -> None:
     channel, hello = endpoint.join()
     assert channel.peer_id == b"12345678"
     assert hello[20:28] == b"12345678"
+
+
+def test_a_frame_in_two_parts_is_judged_like_one() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None and b.channel is not None
+    header = a.channel.send(UINT8ARRAY_TAG, 3)
+    event = b.channel.receive_parts(header, 3)
+    assert event == Data(a.channel.peer_id, 1, HEADER_SIZE, 3)
+    assert b.channel.counters.bytes_received == HEADER_SIZE + 3
+
+
+@pytest.mark.parametrize("extra", [-1, 1, 4])
+def test_a_header_part_of_the_wrong_size_is_malformed(extra: int) -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None and b.channel is not None
+    header = a.channel.send(UINT8ARRAY_TAG, 3)
+    part = header + bytes(extra) if extra > 0 else header[:extra]
+    event = b.channel.receive_parts(part, 3)
+    assert isinstance(event, Dropped)
+    assert event.reason is DropReason.MALFORMED
+    assert "header part" in event.detail
+    assert b.channel.counters.frames_received == 1
