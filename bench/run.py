@@ -150,35 +150,39 @@ class Run:
         scope = Scope("bench", "bench")
         channel, _ = Endpoint(scope).join()
         header = list(channel.send(UINT8ARRAY_TAG, 16))
-        ours: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
+        pages = {"ours": "ours.html#startup", "ours-plain": "ours-plain.html#startup"}
+        ours: dict[str, dict[str, list[dict[str, float]]]] = {
+            kind: {"cold": [], "warm": []} for kind in pages
+        }
         bare: dict[str, list[float]] = {"cold": [], "warm": []}
         for _ in range(self.reps):
-            with self.context() as ctx:
-                pinger = ctx.new_page()
-                pinger.goto(f"{self.url}/bench/pinger.html")
-                pinger.evaluate(
-                    "([n, h]) => startPinging(n, h, new Array(16).fill(0))",
-                    [scope.channel_name, header],
-                )
-                page = ctx.new_page()
-                for temperature in ("cold", "warm"):
-                    if temperature == "cold":
-                        page.goto(f"{self.url}/bench/ours.html#startup")
-                    else:
-                        page.reload()
-                    wait(lambda page=page: page.evaluate("window.tFirst"))
-                    t = page.evaluate(
-                        "({script: tScript, first: tFirst, ...webxdcRealtime.timings})"
+            for kind, path in pages.items():
+                with self.context() as ctx:
+                    pinger = ctx.new_page()
+                    pinger.goto(f"{self.url}/bench/pinger.html")
+                    pinger.evaluate(
+                        "([n, h]) => startPinging(n, h, new Array(16).fill(0))",
+                        [scope.channel_name, header],
                     )
-                    ours[temperature].append(
-                        {
-                            "total": t["first"] - t["script"],
-                            "pyodide": t["pyodide"],
-                            "install": t["install"] - t["pyodide"],
-                            "init": t["init"] - t["install"],
-                            "live": t["init"],
-                        }
-                    )
+                    page = ctx.new_page()
+                    for temperature in ("cold", "warm"):
+                        if temperature == "cold":
+                            page.goto(f"{self.url}/bench/{path}")
+                        else:
+                            page.reload()
+                        wait(lambda page=page: page.evaluate("window.tFirst"))
+                        t = page.evaluate(
+                            "({script: tScript, first: tFirst, ...webxdcRealtime.timings})"
+                        )
+                        ours[kind][temperature].append(
+                            {
+                                "total": t["first"] - t["script"],
+                                "pyodide": t["pyodide"],
+                                "install": t["install"] - t["pyodide"],
+                                "init": t["init"] - t["install"],
+                                "live": t["init"],
+                            }
+                        )
             with self.context() as ctx:
                 page = ctx.new_page()
                 for temperature in ("cold", "warm"):
@@ -189,9 +193,12 @@ class Run:
                     bare[temperature].append(wait(lambda page=page: page.evaluate("window.bareMs")))
         return {
             temperature: {
-                "ours": {
-                    key: summary([r[key] for r in ours[temperature]])
-                    for key in ours[temperature][0]
+                **{
+                    kind: {
+                        key: summary([r[key] for r in runs[temperature]])
+                        for key in runs[temperature][0]
+                    }
+                    for kind, runs in ours.items()
                 },
                 "bare_loadPyodide_ms": summary(bare[temperature]),
             }
@@ -200,7 +207,7 @@ class Run:
 
     # -- memory ----------------------------------------------------------------------------------
     def memory(self) -> dict[str, Any]:
-        out: dict[str, list[float]] = {"blank": [], "bare": [], "ours": []}
+        out: dict[str, list[float]] = {"blank": [], "bare": [], "ours": [], "ours-plain": []}
         for _ in range(self.reps):
             for kind in out:
                 with self.context() as ctx:
@@ -209,9 +216,13 @@ class Run:
                     page.goto(f"{self.url}/bench/{kind}.html")
                     if kind == "bare":
                         wait(lambda page=page: page.evaluate("window.bareMs"))
-                    if kind == "ours":
+                    if kind.startswith("ours"):
                         page.evaluate("Bench.setup('ours')")
-                    time.sleep(1.0)
+                    # Steady state: let what is garbage (e.g. the decompressed snapshot) go.
+                    for _ in range(2):
+                        time.sleep(1.5)
+                        page.evaluate("window.gc && gc()")
+                    time.sleep(0.5)
                     new = renderers() - before
                     out[kind].append(sum(pss_mib(pid) for pid in new))
         return {f"{kind}_pss_mib": summary(values) for kind, values in out.items()}
@@ -291,26 +302,33 @@ def table(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| start-up, ms | bare `loadPyodide()` | ours: Pyodide | install | init | live | "
-        "first message | ours - bare (live) |",
+        "| start-up, ms | how | Python up | install | init | live | first message | live - bare |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for temperature, s in results["startup"].items():
-        o, bare = s["ours"], s["bare_loadPyodide_ms"]
-        lines.append(
-            f"| {temperature} | {fmt(bare)} | {fmt(o['pyodide'])} | {fmt(o['install'])} | "
-            f"{fmt(o['init'])} | {fmt(o['live'])} | {fmt(o['total'])} | "
-            f"{o['live']['median'] - bare['median']:+.0f} |"
-        )
+        bare = s["bare_loadPyodide_ms"]
+        lines.append(f"| {temperature} | bare `loadPyodide()` | {fmt(bare)} | | | | | |")
+        for kind, how in (
+            ("ours", "ours, snapshot (default)"),
+            ("ours-plain", "ours, plain start"),
+        ):
+            o = s[kind]
+            lines.append(
+                f"| {temperature} | {how} | {fmt(o['pyodide'])} | {fmt(o['install'])} | "
+                f"{fmt(o['init'])} | {fmt(o['live'])} | {fmt(o['total'])} | "
+                f"{o['live']['median'] - bare['median']:+.0f} |"
+            )
     mem = results["memory"]
+    bare_mib = mem["bare_pss_mib"]["median"]
     lines += [
         "",
-        "| memory per tab, PSS MiB | blank page | bare Pyodide page | ours (joined) "
-        "| ours - bare |",
+        "| memory per tab, PSS MiB | blank page | bare Pyodide page | ours, snapshot "
+        "| ours, plain |",
         "|---|---|---|---|---|",
         f"| renderer process | {fmt(mem['blank_pss_mib'], 1)} | {fmt(mem['bare_pss_mib'], 1)} | "
-        f"{fmt(mem['ours_pss_mib'], 1)} | "
-        f"{mem['ours_pss_mib']['median'] - mem['bare_pss_mib']['median']:+.1f} |",
+        f"{fmt(mem['ours_pss_mib'], 1)} ({mem['ours_pss_mib']['median'] - bare_mib:+.1f}) | "
+        f"{fmt(mem['ours-plain_pss_mib'], 1)} "
+        f"({mem['ours-plain_pss_mib']['median'] - bare_mib:+.1f}) |",
     ]
     lossless = all(
         v[k]["lossless_in_order"]

@@ -56,8 +56,19 @@ export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, i
   if (manifest) {
     if (manifest.pyodide === pyodideModule.version && manifest.package === version) {
       try {
-        const bytes = await fetchGzip(baseUrl + manifest.file);
-        pyodide = await loadPyodide({ indexURL: baseUrl, _loadSnapshot: bytes });
+        /** @type {Uint8Array | null} */
+        let bytes = await fetchGzip(baseUrl + manifest.file);
+        // Pyodide keeps its options for the page's lifetime. Hand it the snapshot (30 MiB)
+        // through a thenable that lets go of it once taken, so that it can be collected.
+        const once = {
+          /** @param {(value: Uint8Array) => void} resolve */
+          then(resolve) {
+            const taken = /** @type {Uint8Array} */ (bytes);
+            bytes = null;
+            resolve(taken);
+          },
+        };
+        pyodide = await loadPyodide({ indexURL: baseUrl, _loadSnapshot: once });
         mode = "snapshot";
       } catch (error) {
         console.warn("webxdc realtime: the Python snapshot could not be restored; starting plainly.", error);

@@ -19,7 +19,7 @@ from webxdc_realtime import (
     decode_header,
     encode_header,
 )
-from webxdc_realtime._channel import Dropped, DropReason
+from webxdc_realtime._channel import Channel, Dropped, DropReason
 
 TOPIC = bytes(range(16))
 PEER = b"\x01\x02\x03\x04\x05\x06\x07\x08"
@@ -137,3 +137,51 @@ def test_channel_fed_arbitrary_bytes_never_raises_and_never_delivers(
     assert isinstance(event, Dropped)
     assert event.reason in {DropReason.MALFORMED, DropReason.FOREIGN_TOPIC}
     assert channel.counters.frames_delivered == 0
+
+
+@settings(max_examples=400)
+@given(
+    own=st.booleans(),
+    seq=st.integers(0, 2**32 - 1),
+    declared=st.sampled_from([0, 1, 16, MAX_PAYLOAD, MAX_PAYLOAD + 1]),
+    actual=st.sampled_from([0, 1, 16, MAX_PAYLOAD, MAX_PAYLOAD + 1]),
+    flip=st.one_of(st.none(), st.integers(0, 35)),
+    trim=st.sampled_from([0, 0, 0, -1, 1]),
+    listening=st.booleans(),
+)
+def test_the_fast_receive_path_agrees_with_the_full_judgement(
+    own: bool,
+    seq: int,
+    declared: int,
+    actual: int,
+    flip: int | None,
+    trim: int,
+    listening: bool,
+) -> None:
+    scope = Scope("c", "i")
+
+    def channel() -> Channel:
+        ch, _ = Endpoint(scope, make_peer_id=lambda: b"me-me-me").join()
+        if listening:
+            ch.set_listener("function")
+        return ch
+
+    sender = b"me-me-me" if own else b"other-01"
+    header = bytearray(encode_header(FrameKind.DATA, scope.topic, sender, seq, declared))
+    if flip is not None:
+        header[flip] ^= 0xFF
+    part = bytes(header) + b"!" if trim > 0 else bytes(header[: len(header) + trim])
+    fast, full = channel(), channel()
+    event = fast.receive_parts(part, actual)
+    expected = (
+        full._judge(part, len(part) + actual)
+        if len(part) == HEADER_SIZE
+        else Dropped(DropReason.MALFORMED, f"header part of {len(part)} bytes, not {HEADER_SIZE}")
+    )
+    if len(part) != HEADER_SIZE:
+        full.counters.dropped["malformed"] += 1
+    full.counters.frames_received += 1
+    full.counters.bytes_received += len(part) + actual
+    assert event == expected
+    assert fast.counters == full.counters
+    assert fast.peers == full.peers
