@@ -2,11 +2,12 @@
 
 Prints the functions with the most self time on each side, for raw BroadcastChannel and
 for ours, so that the cost of each step is read off a profile, not guessed.
-Usage: python bench/profile_receive.py [SIZE] [COUNT]
+Usage: [MODE=ping] python bench/profile_receive.py [SIZE] [COUNT]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -49,15 +50,20 @@ def main(size: int, count: int) -> None:
                 cdp.send("Profiler.enable")
                 cdp.send("Profiler.setSamplingInterval", {"interval": 50})
                 cdp.send("Profiler.start")
-            receiver.evaluate(f"Bench.receive({count})")
-            start = sender.evaluate(f"Bench.blast({size}, {count})")
-            while not (result := receiver.evaluate("Bench.result()"))["end"]:
-                time.sleep(0.02)
-            seconds = (result["end"] - start) / 1000
-            print(
-                f"\n== {kind}: {count} x {size} B in {seconds * 1000:.0f} ms, "
-                f"{count / seconds:.0f} msg/s"
-            )
+            if MODE == "ping":
+                receiver.evaluate("Bench.echo()")
+                samples = sorted(sender.evaluate(f"Bench.ping({size}, {count})"))
+                print(f"\n== {kind}: {count} pings of {size} B, p50 {samples[count // 2]:.3f} ms")
+            else:
+                receiver.evaluate(f"Bench.receive({count})")
+                start = sender.evaluate(f"Bench.blast({size}, {count})")
+                while not (result := receiver.evaluate("Bench.result()"))["end"]:
+                    time.sleep(0.02)
+                seconds = (result["end"] - start) / 1000
+                print(
+                    f"\n== {kind}: {count} x {size} B in {seconds * 1000:.0f} ms, "
+                    f"{count / seconds:.0f} msg/s"
+                )
             for side, cdp in zip(("sender", "receiver"), sessions, strict=True):
                 profile = cdp.send("Profiler.stop")["profile"]
                 top = self_times(profile)
@@ -68,6 +74,10 @@ def main(size: int, count: int) -> None:
             ctx.close()
         browser.close()
 
+
+MODE = os.environ.get("MODE", "burst")
+
+MODE = os.environ.get("MODE", "burst")
 
 if __name__ == "__main__":
     main(

@@ -380,6 +380,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument(
+        "--only", choices=["messaging"], help="measure only this part, print it, write nothing"
+    )
     args = parser.parse_args()
     if not (ROOT / "dist" / "webxdc.js").exists():
         sys.exit("dist/webxdc.js is missing: run `make build`")
@@ -393,6 +396,11 @@ def main() -> None:
         }
         print("messaging: latency, throughput, fan-out ...", flush=True)
         results.update(run.messaging())
+        if args.only:
+            print(
+                json.dumps({k: results[k] for k in ("latency", "throughput", "fanout")}, indent=1)
+            )
+            return
         print("start-up: cold and warm ...", flush=True)
         results["startup"] = run.startup()
         print("memory ...", flush=True)

@@ -204,9 +204,11 @@ export class RealtimeChannel {
   /** @param {any} data */
   #send(data) {
     const header = thrown(this.#core().send(toString.call(data), data?.length));
-    this.#wire?.postMessage(
-      data.length <= INLINE_MAX ? frameOf(header, data) : [bytesOf(header), exact(data)],
-    );
+    if (data.length <= INLINE_MAX) {
+      this.#wire?.postMessage(inlineFrame(header, data));
+    } else {
+      this.#wire?.postMessage([bytesOf(header), exact(data)]);
+    }
   }
 
   /** @param {unknown} message */
@@ -262,6 +264,23 @@ function frameOf(header, payload) {
   frame.set(payload, header.length);
   return frame;
 }
+
+/**
+ * `frameOf`, written into a buffer kept for the next frame of the same size: postMessage
+ * clones synchronously, so the buffer is free again at once, and apps tend to send
+ * messages of one size (cursor positions...). Saves an allocation per message.
+ * @param {string} header
+ * @param {Uint8Array} payload
+ * @returns {Uint8Array}
+ */
+function inlineFrame(header, payload) {
+  const size = header.length + payload.length;
+  if (scratch.length !== size) scratch = new Uint8Array(size);
+  for (let i = 0; i < header.length; i++) scratch[i] = header.charCodeAt(i);
+  scratch.set(payload, header.length);
+  return scratch;
+}
+let scratch = new Uint8Array(0);
 
 /**
  * @param {string} text  latin-1, one char per byte
