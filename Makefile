@@ -86,6 +86,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages bench
+	npx tsc -p jsconfig.json
 
 test: build lint
 	$(PY) -m pytest --cov --cov-report=term

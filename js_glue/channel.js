@@ -217,6 +217,7 @@ export class RealtimeChannel {
     const size = this.#link.headerSize;
     /** @type {Uint8Array} */
     let header = EMPTY;
+    /** @type {Uint8Array} */
     let payload = EMPTY;
     if (message instanceof Uint8Array) {
       header = message.subarray(0, size);
@@ -237,6 +238,7 @@ export class RealtimeChannel {
   }
 }
 
+/** @type {Uint8Array} */
 const EMPTY = new Uint8Array(0);
 
 /**
