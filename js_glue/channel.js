@@ -258,10 +258,10 @@ function isPair(message) {
  * One Uint8Array: the header (a latin-1 string from the core), then the payload.
  * @param {string} header
  * @param {Uint8Array} payload
+ * @param {Uint8Array} [frame]  where to write it, of the right size
  * @returns {Uint8Array}
  */
-function frameOf(header, payload) {
-  const frame = new Uint8Array(header.length + payload.length);
+function frameOf(header, payload, frame = new Uint8Array(header.length + payload.length)) {
   for (let i = 0; i < header.length; i++) frame[i] = header.charCodeAt(i);
   frame.set(payload, header.length);
   return frame;
@@ -278,9 +278,7 @@ function frameOf(header, payload) {
 function inlineFrame(header, payload) {
   const size = header.length + payload.length;
   if (scratch.length !== size) scratch = new Uint8Array(size);
-  for (let i = 0; i < header.length; i++) scratch[i] = header.charCodeAt(i);
-  scratch.set(payload, header.length);
-  return scratch;
+  return frameOf(header, payload, scratch);
 }
 let scratch = new Uint8Array(0);
 
