@@ -2,7 +2,7 @@
 
 The wheel that ``make build`` made is installed with micropip from the test server;
 then the whole CPython suite (tests/core) is copied into Pyodide's file system and
-run there by pytest. ``--run-in-pyodide`` is not used: in pytest-pyodide 0.59.2 it
+run there by pytest. pytest-pyodide's run-in-pyodide option is not used: in pytest-pyodide 0.59.2 it
 reports false passes.
 """
 
