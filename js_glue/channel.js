@@ -227,7 +227,12 @@ export class RealtimeChannel {
     }
     // Anything else reaches the core as an empty header, which it drops as malformed.
     // One byte more than a header is enough for the core to see a header part too long.
-    if (!py.receive(latin1(header.subarray(0, size + 1)), payload.length)) return;
+    const verdict = py.receive(latin1(header.subarray(0, size + 1)), payload.length);
+    if (verdict !== true) {
+      // A frame to answer with (a join is answered so that the newcomer learns of us).
+      if (verdict) this.#wire?.postMessage(frameOf(verdict, EMPTY));
+      return;
+    }
     const listener = this.#listener;
     if (!listener) return;
     try {

@@ -17,7 +17,7 @@
  * @property {string} hello  the join announcement, latin-1
  * @property {(givenType: string) => void | Error} set_listener
  * @property {(dataType: string, length: number | undefined) => string | Error} send  the header, latin-1
- * @property {(header: string, payloadLength: number) => boolean} receive
+ * @property {(header: string, payloadLength: number) => boolean | string} receive  true: deliver; a string: post it
  * @property {() => string | undefined} leave  the goodbye frame, latin-1
  * @property {() => Record<string, unknown>} stats
  * @property {unknown} [proxy]  the Python object the methods belong to

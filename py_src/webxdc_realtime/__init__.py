@@ -34,8 +34,9 @@ JS calls                                 returns
 ``channel.send(toStringTag, length)``    the ``HEADER_SIZE``-byte header as a
                                          Uint8Array, or an Error (rows 7, 8, 9);
                                          the glue posts ``[header, payload]``
-``channel.receive(header,                ``true``: hand the payload part to the
-payload.length)``                        listener; ``false``: dropped
+``channel.receive(header,                ``true``: hand the payload to the listener;
+payload.length)``                        a string: post this frame (the answer to a
+                                         join); ``false``: nothing to do
 ``channel.leave()``                      the goodbye frame, or ``null``
 ``channel.stats()``                      counters and peers heard from
 =======================================  ============================================
@@ -57,6 +58,7 @@ from ._channel import (
     Event,
     PeerJoined,
     PeerLeft,
+    PeerPresent,
 )
 from ._errors import (
     ALREADY_JOINED,
@@ -92,6 +94,7 @@ __all__ = [
     "LocalProtocolError",
     "PeerJoined",
     "PeerLeft",
+    "PeerPresent",
     "RealtimeError",
     "RemoteProtocolError",
     "Scope",

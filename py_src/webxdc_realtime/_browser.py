@@ -17,7 +17,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from ._channel import Channel, Data, Endpoint
+from ._channel import Channel, Data, Endpoint, PeerJoined
 from ._errors import LocalProtocolError
 from ._frame import HEADER_SIZE
 from ._scope import Scope
@@ -65,11 +65,18 @@ class BrowserChannel:
         except LocalProtocolError as error:
             return _js_error(error)
 
-    def receive(self, header: str, payload_length: int) -> bool:
-        """Judge a frame by its header part (latin-1 str); ``True``: deliver the payload."""
-        return isinstance(
-            self.channel.receive_parts(header.encode("latin-1"), payload_length), Data
-        )
+    def receive(self, header: str, payload_length: int) -> bool | str:
+        """Judge a frame by its header part (latin-1 str).
+
+        ``True``: deliver the payload; a str: post this frame (latin-1), the answer to
+        a join; ``False``: nothing to do.
+        """
+        event = self.channel.receive_parts(header.encode("latin-1"), payload_length)
+        if isinstance(event, Data):
+            return True
+        if isinstance(event, PeerJoined):
+            return event.reply.decode("latin-1")
+        return False
 
     def leave(self) -> str | None:
         """Leave; return the announcement (latin-1 str) to post, or ``None`` if already left."""

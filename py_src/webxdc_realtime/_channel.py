@@ -105,7 +105,23 @@ class Data(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class PeerJoined:
-    """Another peer announced that it joined. Never reaches the app."""
+    """Another peer announced that it joined. Never reaches the app.
+
+    Attributes
+    ----------
+    sender : bytes
+        The new peer's id.
+    reply : bytes
+        A "present" frame for the glue to post, so that the newcomer learns of us.
+    """
+
+    sender: bytes
+    reply: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PeerPresent:
+    """Another peer answered our join: it is here. Never reaches the app."""
 
     sender: bytes
 
@@ -125,7 +141,7 @@ class Dropped:
     detail: str = ""
 
 
-Event = Data | PeerJoined | PeerLeft | Dropped
+Event = Data | PeerJoined | PeerPresent | PeerLeft | Dropped
 
 
 @dataclass(slots=True)
@@ -282,8 +298,9 @@ class Channel:
         Returns
         -------
         Event
-            :class:`Data` for the app's listener, :class:`PeerJoined` or
-            :class:`PeerLeft` for the glue, or :class:`Dropped`.
+            :class:`Data` for the app's listener; :class:`PeerJoined` (with a
+            reply to post), :class:`PeerPresent` or :class:`PeerLeft` for the glue;
+            or :class:`Dropped`.
         """
         self.counters.frames_received += 1
         self.counters.bytes_received += frame_length
@@ -348,7 +365,9 @@ class Channel:
             return PeerLeft(header.sender)
         self.peers.add(header.sender)
         if header.kind is FrameKind.PEER_JOINED:
-            return PeerJoined(header.sender)
+            return PeerJoined(header.sender, self._announce(FrameKind.PEER_PRESENT))
+        if header.kind is FrameKind.PEER_PRESENT:
+            return PeerPresent(header.sender)
         if not self.has_listener:
             return self._drop(DropReason.NO_LISTENER)
         self.counters.frames_delivered += 1

@@ -5,7 +5,7 @@ Every frame that crosses the BroadcastChannel has this layout (big-endian)::
     offset size field
     0      2    magic, b"WX"
     2      1    version, 1
-    3      1    kind: 1 data, 2 peer joined, 3 peer left
+    3      1    kind: 1 data, 2 peer joined, 3 peer left, 4 peer present
     4      16   topic: the scope hash (see ``_scope``)
     20     8    sender: the peer id, random per join
     28     4    seq: the sender's frame counter, from 0, wrapping at 2**32
@@ -48,6 +48,8 @@ class FrameKind(enum.IntEnum):
     DATA = 1
     PEER_JOINED = 2
     PEER_LEFT = 3
+    PEER_PRESENT = 4
+    """The answer to a join, so that a newcomer learns who is there; never answered."""
 
 
 class FrameHeader(NamedTuple):
@@ -56,7 +58,7 @@ class FrameHeader(NamedTuple):
     Attributes
     ----------
     kind : FrameKind
-        Data, or an announcement of a peer joining or leaving.
+        Data, or an announcement of a peer joining, leaving, or being present.
     topic : bytes
         The 16-byte scope hash the sender joined.
     sender : bytes

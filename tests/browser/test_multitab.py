@@ -18,10 +18,9 @@ from .conftest import PAGES, Tab, wait_for
 def joined(*tabs: Tab, listen: bool = True) -> None:
     for tab in tabs:
         tab.js(f"T.join({'true' if listen else 'false'})")
-    # The first tab has heard every later one's join announcement: all are connected.
-    # (Later tabs hear of earlier ones only when those send: announcements are not answered.)
-    first = tabs[0]
-    assert wait_for(lambda: first.stats()["peers"] >= len(tabs) - 1)
+    # Each tab has heard of every other (a join, or the answer to its own join).
+    for tab in tabs:
+        assert wait_for(lambda tab=tab: tab.stats()["peers"] >= len(tabs) - 1)
 
 
 def settle(*receivers: Tab, count: int) -> None:

@@ -18,6 +18,7 @@ from webxdc_realtime import (
     Data,
     Endpoint,
     Event,
+    PeerJoined,
     Scope,
 )
 
@@ -84,5 +85,7 @@ class Tab:
         assert self.channel is not None
         event = self.channel.receive(frame[:HEADER_SIZE], len(frame))
         self.events.append(event)
+        if isinstance(event, PeerJoined):
+            self.link.post(self.channel.scope.channel_name, event.reply, self)
         if isinstance(event, Data):
             self.received.append(frame[event.offset : event.offset + event.length])

@@ -16,10 +16,13 @@ from webxdc_realtime import (
     Dropped,
     DropReason,
     Endpoint,
+    FrameKind,
     LocalProtocolError,
     PeerJoined,
     PeerLeft,
+    PeerPresent,
     Scope,
+    decode_header,
 )
 
 from .link import Link
@@ -31,8 +34,14 @@ def test_row2_join_returns_a_joined_channel_and_announces_it() -> None:
     b = link.tab().join()
     assert a.channel is not None
     assert a.channel.state is ChannelState.JOINED
-    assert a.events == [PeerJoined(b.channel.peer_id)]  # type: ignore[union-attr]
-    assert b.events == []  # late joiner hears nothing of the past
+    assert b.channel is not None
+    (joined,) = a.events
+    assert isinstance(joined, PeerJoined)
+    assert joined.sender == b.channel.peer_id
+    assert decode_header(joined.reply, len(joined.reply)).kind is FrameKind.PEER_PRESENT
+    # The newcomer learns who is there from the answer, and of nothing sent before.
+    assert b.events == [PeerPresent(a.channel.peer_id)]
+    assert b.channel.peers == {a.channel.peer_id}
 
 
 def test_row3_second_join_while_joined_raises() -> None:
@@ -234,7 +243,7 @@ def test_row17_sequence_numbers_count_up_per_join() -> None:
     for _ in range(3):
         a.send(b"x")
     seqs = [e.seq for e in b.events if isinstance(e, Data)]
-    assert seqs == [1, 2, 3]  # 0 was the join announcement
+    assert seqs == [2, 3, 4]  # 0: a's join announcement, 1: its answer to b's
 
 
 def test_row20_leave_twice_is_no_error_and_announces_once() -> None:
@@ -257,6 +266,7 @@ def test_announcements_never_reach_the_app_and_track_peers() -> None:
     c = link.tab().join()
     assert a.channel is not None and b.channel is not None and c.channel is not None
     assert a.channel.peers == {b.channel.peer_id, c.channel.peer_id}
+    assert c.channel.peers == {a.channel.peer_id, b.channel.peer_id}  # from their answers
     c.leave()
     assert a.channel.peers == {b.channel.peer_id}
     assert a.received == []
@@ -290,9 +300,10 @@ def test_counters_add_up() -> None:
     a.send(b"12345")
     b.on_frame(b"garbage")
     assert a.channel is not None and b.channel is not None
+    # a: its join, its answer to b's join, the data; b: its join.
     assert a.channel.counters.as_dict() == {
-        "frames_sent": 2,
-        "bytes_sent": 2 * HEADER_SIZE + 5,
+        "frames_sent": 3,
+        "bytes_sent": 3 * HEADER_SIZE + 5,
         "frames_received": 1,
         "bytes_received": HEADER_SIZE,
         "frames_delivered": 0,
@@ -302,8 +313,8 @@ def test_counters_add_up() -> None:
     assert b.channel.counters.as_dict() == {
         "frames_sent": 1,
         "bytes_sent": HEADER_SIZE,
-        "frames_received": 2,
-        "bytes_received": HEADER_SIZE + 5 + 7,
+        "frames_received": 3,
+        "bytes_received": HEADER_SIZE + (HEADER_SIZE + 5) + 7,
         "frames_delivered": 1,
         "bytes_delivered": 5,
         "dropped": {"malformed": 1},
@@ -329,8 +340,8 @@ def test_a_frame_in_two_parts_is_judged_like_one() -> None:
     assert a.channel is not None and b.channel is not None
     header = a.channel.send(UINT8ARRAY_TAG, 3)
     event = b.channel.receive_parts(header, 3)
-    assert event == Data(a.channel.peer_id, 1, HEADER_SIZE, 3)
-    assert b.channel.counters.bytes_received == HEADER_SIZE + 3
+    assert event == Data(a.channel.peer_id, 2, HEADER_SIZE, 3)
+    assert b.channel.counters.bytes_received == HEADER_SIZE + (HEADER_SIZE + 3)
 
 
 @pytest.mark.parametrize("extra", [-1, 1, 4])
@@ -345,4 +356,17 @@ def test_a_header_part_of_the_wrong_size_is_malformed(extra: int) -> None:
     assert isinstance(event, Dropped)
     assert event.reason is DropReason.MALFORMED
     assert "header part" in event.detail
-    assert b.channel.counters.frames_received == 1
+    assert b.channel.counters.frames_received == 2  # a's answer to b's join, then this
+
+
+def test_an_answer_to_a_join_is_never_answered() -> None:
+    link = Link()
+    a = link.tab().join()
+    b = link.tab().join()
+    assert a.channel is not None and b.channel is not None
+    posted = len(link.posted)
+    (joined,) = a.events
+    assert isinstance(joined, PeerJoined)
+    event = b.channel.receive(joined.reply, len(joined.reply))
+    assert event == PeerPresent(a.channel.peer_id)
+    assert len(link.posted) == posted
