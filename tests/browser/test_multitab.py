@@ -360,10 +360,10 @@ def test_row22_misuse_while_loading_is_reported_when_live(fresh: Any) -> None:
 
 
 def test_row22_queue_is_bounded_with_one_warning(fresh: Any) -> None:
-    tab = fresh("app.html", wait=False)
-    tab.js("T.join(); for (let i = 0; i < 1005; i++) T.send([1])")
-    tab.wait_live()
+    tab = fresh("flood.html")  # 1005 sends before Python is live
+    assert tab.js("statusDuringFlood") == "loading"
     assert len(tab.said("warning", "dropping")) == 1
+    assert tab.stats()["frames_sent"] == 1 + 1000  # the join announcement, then the queue
 
 
 def test_isolation_two_chats_by_two_instances_by_two_peers(fresh: Any) -> None:
