@@ -15,13 +15,15 @@ Usage, with any transport (tests use an in-memory link)::
     event = channel.receive(frame[:HEADER_SIZE], len(frame))
     if isinstance(event, Data):
         listener(frame[event.offset:])
+    elif isinstance(event, PeerJoined):
+        wire.post(event.reply)                # "present": the newcomer learns of us
     goodbye = channel.leave()                 # post it if not None
 
 The interface the browser adapter gives the JS glue
 ---------------------------------------------------
 One call from JS into Python per app call or per received frame, and the payload
-bytes stay in JS. Every argument is a JS primitive (implicitly converted, no
-proxy), except the 36-byte header view on receive:
+bytes stay in JS. Every argument and result is a JS primitive, implicitly converted,
+with no proxy per message; headers travel as latin-1 strings, one char per byte:
 
 (``_browser.BrowserEndpoint`` and ``_browser.BrowserChannel``)
 
