@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -87,6 +88,11 @@ class Tab:
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self.js("webxdcRealtime.stats()")
         return stats
+
+
+def decoded(tab: Tab) -> list[str]:
+    """What the spec's example logged as received, in this tab."""
+    return [text for _, text in tab.log() if text.startswith("Decoded message: ")]
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -178,3 +184,34 @@ def fresh(pool: Pool) -> Iterator[Callable[..., Tab]]:
     finally:
         for tab in opened:
             tab.page.close()
+
+
+class UserApp:
+    """dist/ copied into a folder of its own beside an index.html, served as a user would."""
+
+    def __init__(self, folder: Path, url: str, context: Any) -> None:
+        self.folder = folder
+        self.url = url
+        self.context = context
+
+    def write_index(self, html: str) -> None:
+        (self.folder / "index.html").write_text(html)
+
+    def open(self, wait: bool = True) -> Tab:
+        tab = Tab(self.context.new_page())
+        tab.page.goto(self.url)
+        if wait:
+            tab.wait_live()
+        return tab
+
+
+@pytest.fixture
+def user_app(tmp_path: Path, chromium: Any) -> Iterator[UserApp]:
+    folder = tmp_path / "my-app"
+    shutil.copytree(ROOT / "dist", folder, ignore=shutil.ignore_patterns(".stamp"))
+    with serve(tmp_path) as url:
+        context = chromium.new_context()
+        try:
+            yield UserApp(folder, url + "/my-app/", context)
+        finally:
+            context.close()

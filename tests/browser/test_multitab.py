@@ -12,7 +12,7 @@ from typing import Any
 
 from webxdc_realtime import MAX_PAYLOAD, Endpoint, Scope
 
-from .conftest import PAGES, Tab, wait_for
+from .conftest import PAGES, Tab, decoded, wait_for
 
 
 def joined(*tabs: Tab, listen: bool = True) -> None:
@@ -31,9 +31,6 @@ def settle(*receivers: Tab, count: int) -> None:
 def test_example_of_spec_runs_verbatim_in_two_tabs(fresh: Any) -> None:
     a = fresh("example.html#addr=alice@example.org&name=Alice", wait=False)
     b = fresh("example.html#addr=bob@example.org&name=Bob", wait=False)
-
-    def decoded(tab: Tab) -> list[str]:
-        return [t for _, t in tab.log() if t.startswith("Decoded message: ")]
 
     wait_for(lambda: len(decoded(a)) >= 2 and len(decoded(b)) >= 2, timeout=30)
     assert decoded(a), (a.console, a.stats())
