@@ -56,12 +56,13 @@ $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyod
 
 
 # dist/: everything webxdc.js needs at run time; copy it next to an app's index.html.
-dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs $(JS_SRC)
+dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs tools/export_rules.py $(JS_SRC)
 	rm -rf dist
 	$(PY) tools/pyodide_dir.py dist $(WHEEL)
 	rm -f dist/package.json
 	node tools/make-snapshot.mjs dist $(notdir $(WHEEL)) $(VERSION)
-	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION)
+	$(PY) tools/export_rules.py dist/rules.json
+	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION) dist/rules.json
 	touch $@
 
 # build/site/: the demo, with dist/ copied beside it as a user would.

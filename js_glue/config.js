@@ -6,6 +6,8 @@
  * Precedence, first match wins:
  * - base URL: `data-base-url` on the script tag; else the folder of the script's own URL.
  * - snapshot: restore Python from `snapshot.bin.gz` beside the script, unless `data-snapshot="off"`.
+ * - host profile: `?profile=` in the page URL; `data-profile` on the script tag; else the
+ *   table's default ("strict"). An unknown name is reported on the console; the default applies.
  * - chat id: `?chat=` in the page URL; `data-chat` on the script tag; else "default".
  * - instance id: `?instance=`; `data-instance`; else the page's folder (`/apps/chess/`),
  *   so an app at another path of the same origin is another instance.
@@ -24,6 +26,7 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @property {string} selfAddr
  * @property {string} selfName
  * @property {boolean} snapshot  restore Python from snapshot.bin.gz when it matches (`data-snapshot="off"`: never)
+ * @property {string} profile  the host profile whose rules apply
  */
 
 /**
@@ -31,9 +34,10 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @param {Location} location
  * @param {{ selfAddr?: unknown, selfName?: unknown }} existing  the current `window.webxdc`
  * @param {Storage | null} storage  sessionStorage, when the page may use it
+ * @param {{ default: string, profiles: Record<string, unknown> }} rules  the profiles there are
  * @returns {Config}
  */
-export function readConfig(script, location, existing, storage) {
+export function readConfig(script, location, existing, storage, rules) {
   const data = script?.dataset ?? {};
   const query = new URLSearchParams(location.search);
   const baseUrl = data.baseUrl
@@ -45,8 +49,23 @@ export function readConfig(script, location, existing, storage) {
     chatId: query.get("chat") || data.chat || "default",
     instanceId: query.get("instance") || data.instance || new URL(".", location.href).pathname,
     snapshot: data.snapshot !== "off",
+    profile: readProfile(query.get("profile") || data.profile, rules),
     ...identity,
   };
+}
+
+/**
+ * @param {string | undefined} asked
+ * @param {{ default: string, profiles: Record<string, unknown> }} rules
+ * @returns {string}
+ */
+function readProfile(asked, rules) {
+  if (!asked || Object.hasOwn(rules.profiles, asked)) return asked || rules.default;
+  const known = Object.keys(rules.profiles).join(", ");
+  console.error(
+    `webxdc realtime: unknown host profile "${asked}" (use one of ${known}); using "${rules.default}"`,
+  );
+  return rules.default;
 }
 
 /**

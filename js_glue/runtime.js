@@ -12,19 +12,28 @@
  */
 
 /**
+ * @typedef {object} Reply  the core's answer to a call that changes whether the page is in the channel
+ * @property {string[]} frames  announcements to post first, in order (latin-1)
+ * @property {boolean} member  whether the page is in the channel afterwards
+ * @property {unknown} [channel]  a join: the core's new channel object
+ * @property {string | null} [header]  a send: the data frame's header; null: not sent
+ * @property {string} [log]  a send not sent: why, for the console ("" : nothing to say)
+ *
  * @typedef {object} PyChannel  the methods of a `webxdc_realtime._browser.BrowserChannel`
- * @property {string} channel_name
- * @property {string} hello  the join announcement, latin-1
  * @property {(givenType: string) => void | Error} set_listener
- * @property {(dataType: string, length: number | undefined) => string | Error} send  the header, latin-1
- * @property {(header: string, payloadLength: number) => boolean | string} receive  true: deliver; a string: post it
- * @property {() => string | undefined} leave  the goodbye frame, latin-1
- * @property {() => Record<string, unknown>} stats
+ * @property {(tag: string, length: number | undefined, bytesOk: boolean) => string | Reply | Error} send
+ *   a string: the header, latin-1
+ * @property {() => Reply | Error} leave
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
- * @typedef {object} PyEndpoint  a `webxdc_realtime._browser.BrowserEndpoint` proxy
- * @property {() => PyChannel | Error} join
+ * @typedef {object} PyEndpoint  the methods of a `webxdc_realtime._browser.BrowserEndpoint`
+ * @property {() => Reply | Error} join
+ * @property {(header: string, payloadLength: number) => boolean | string} receive  true: deliver; a string: post it
+ * @property {() => Record<string, unknown>} stats
  * @property {number} header_size
+ * @property {string} channel_name
+ * @property {string} rules_digest
+ * @property {unknown} [proxy]  the Python object the methods belong to
  *
  * @typedef {object} Timings  milliseconds since the script started
  * @property {"snapshot" | "plain"} mode  how Python started
@@ -41,10 +50,11 @@
  * @param {boolean} options.snapshot  whether to try the snapshot
  * @param {string} options.chatId
  * @param {string} options.instanceId
+ * @param {string} options.profile  the host profile whose rules the core applies
  * @param {number} options.t0  `performance.now()` when the script started
- * @returns {Promise<{ endpoint: PyEndpoint, timings: Timings }>}
+ * @returns {Promise<{ endpoint: unknown, timings: Timings }>}  endpoint: a `BrowserEndpoint` proxy
  */
-export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, instanceId, t0 }) {
+export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, instanceId, profile, t0 }) {
   const [pyodideModule, manifest] = await Promise.all([
     import(/* @vite-ignore */ baseUrl + "pyodide.mjs"),
     snapshot ? fetchJson(baseUrl + "snapshot.json") : null,
@@ -85,7 +95,7 @@ export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, i
   if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime._browser");
-  const endpoint = browser.BrowserEndpoint(chatId, instanceId);
+  const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile);
   browser.destroy();
   return {
     endpoint,

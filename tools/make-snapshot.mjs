@@ -20,11 +20,17 @@ const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
 // that a snapshot cannot hold. Files written here are not in the snapshot (the file system
 // lives outside wasm memory), but the imported modules are, and that is all the page needs.
 pyodide.FS.writeFile("/tmp/package.whl", fs.readFileSync(path.join(dist, wheel)));
-pyodide.runPython(`
+try {
+  pyodide.runPython(`
 import sysconfig, zipfile
 zipfile.ZipFile("/tmp/package.whl").extractall(sysconfig.get_paths()["purelib"])
 import webxdc_realtime._browser
 `);
+} catch (error) {
+  // Node would print the error's source line: the whole minified Pyodide runtime.
+  console.error(`make-snapshot: importing the package failed:\n${error.message}`);
+  process.exit(1);
+}
 const snapshot = pyodide.makeMemorySnapshot();
 const packed = zlib.gzipSync(snapshot, { level: 6 });
 fs.writeFileSync(path.join(dist, "snapshot.bin.gz"), packed);

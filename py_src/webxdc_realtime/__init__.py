@@ -7,17 +7,22 @@ BroadcastChannel and the app's callback and moves the bytes; the rules are here.
 
 Usage, with any transport (tests use an in-memory link)::
 
-    endpoint = Endpoint(Scope(chat_id="chat-1", instance_id="app-1"))
-    channel, hello = endpoint.join()          # post `hello` on scope.channel_name
+    endpoint = Endpoint(Scope(chat_id="chat-1", instance_id="app-1"), profile="strict")
+    channel = endpoint.join()                 # raises LocalProtocolError as the profile says
     channel.set_listener("function")
-    header = channel.send(UINT8ARRAY_TAG, len(payload))
+    header = channel.send(UINT8ARRAY_TAG, len(payload))   # bytes; a str: not sent
+    for frame in endpoint.take_outbox():      # announcements (joined, left), in order
+        wire.post(frame)
     wire.post(header + payload)
-    event = channel.receive(frame[:HEADER_SIZE], len(frame))
+    event = endpoint.receive(frame[:HEADER_SIZE], len(frame))
     if isinstance(event, Data):
-        listener(frame[event.offset:])
+        listener_of(endpoint.current)(frame[event.offset:])
     elif isinstance(event, PeerJoined):
         wire.post(event.reply)                # "present": the newcomer learns of us
-    goodbye = channel.leave()                 # post it if not None
+    channel.leave()                           # then post what the outbox holds
+
+The rules that decide each call are data (``_rules``), one table per host profile,
+which the JS glue also reads while Python loads; ``export_rules()`` gives it.
 
 The interface the browser adapter gives the JS glue
 ---------------------------------------------------
@@ -49,9 +54,7 @@ becomes an exception.
 """
 
 from ._channel import (
-    UINT8ARRAY_TAG,
     Channel,
-    ChannelState,
     Counters,
     Data,
     Dropped,
@@ -72,19 +75,29 @@ from ._errors import (
     RemoteProtocolError,
 )
 from ._frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
+from ._rules import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    UINT8ARRAY_TAG,
+    Profile,
+    Rule,
+    export_rules,
+    profile_named,
+)
 from ._scope import Scope
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ALREADY_JOINED",
+    "DEFAULT_PROFILE",
     "HEADER_SIZE",
     "MAX_PAYLOAD",
     "NOT_UINT8ARRAY",
+    "PROFILES",
     "TRASHED",
     "UINT8ARRAY_TAG",
     "Channel",
-    "ChannelState",
     "Counters",
     "Data",
     "DropReason",
@@ -97,10 +110,14 @@ __all__ = [
     "PeerJoined",
     "PeerLeft",
     "PeerPresent",
+    "Profile",
     "RealtimeError",
     "RemoteProtocolError",
+    "Rule",
     "Scope",
     "__version__",
     "decode_header",
     "encode_header",
+    "export_rules",
+    "profile_named",
 ]

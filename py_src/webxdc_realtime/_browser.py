@@ -8,6 +8,11 @@ byte), which costs less than a Uint8Array proxy each way. Payloads never enter P
 ``TypeError`` carrying the contract's message, which the glue throws into the app
 (``if (result instanceof Error) throw result``). Raised instead, it would reach the app
 wrapped in Pyodide's ``PythonError``, with a Python traceback for a message.
+
+Calls that change whether the page is in the channel (a join, a leave, a send that
+re-joins under the ``mobile`` profile) answer with a *reply*, a JS object
+``{frames, member, ...}``: the announcements to post first, in order, and whether the
+page is in the channel afterwards (the glue opens or closes its BroadcastChannel).
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 from ._channel import Channel, Data, Endpoint, PeerJoined
 from ._errors import LocalProtocolError
 from ._frame import HEADER_SIZE
+from ._rules import export_rules
 from ._scope import Scope
+
+_RULES_DIGEST = str(export_rules()["digest"])
 
 
 def _js_error(error: LocalProtocolError) -> Any:
@@ -28,67 +36,60 @@ def _js_error(error: LocalProtocolError) -> Any:
     return getattr(js, error.error_type).new(error.message)
 
 
+def _to_js(value: dict[str, Any]) -> Any:
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
 class BrowserChannel:
-    """What one JS channel object holds: one core channel.
+    """What one JS channel object holds: one core channel object.
 
     Parameters
     ----------
     channel : Channel
-        The core channel, made by a join.
-    hello : bytes
-        Its join announcement.
-
-    Attributes
-    ----------
-    channel_name : str
-        The BroadcastChannel name for the channel's scope.
-    hello : str
-        The join announcement (latin-1), for the glue to post once the channel is open.
+        The core channel object, made by a join.
     """
 
-    def __init__(self, channel: Channel, hello: bytes) -> None:
+    def __init__(self, channel: Channel) -> None:
         self.channel = channel
-        self.channel_name = channel.scope.channel_name
-        self.hello = hello.decode("latin-1")
+        self._endpoint = channel.endpoint
 
     def set_listener(self, given_type: str) -> Any:
-        """Check ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
+        """Decide ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
         try:
             return self.channel.set_listener(given_type)
         except LocalProtocolError as error:
             return _js_error(error)
 
-    def send(self, data_type: str, length: int | None) -> Any:
-        """Check ``send``; return the header (latin-1 str) to put before the payload."""
+    def send(self, data_type: str, length: int | None, bytes_ok: bool) -> Any:
+        """Decide ``send``.
+
+        Returns the header (latin-1 str) to put before the payload; a JS error to
+        throw; or, when more is to be done, a reply with ``header`` (null: not sent)
+        and ``log`` (a message for the console, or "").
+        """
         try:
-            return self.channel.send(data_type, length).decode("latin-1")
+            result = self.channel.send(data_type, length, bytes_ok)
         except LocalProtocolError as error:
             return _js_error(error)
+        endpoint = self._endpoint
+        if isinstance(result, bytes):
+            if not endpoint.outbox:
+                return result.decode("latin-1")
+            return _reply(endpoint, header=result.decode("latin-1"), log="")
+        return _reply(endpoint, header=None, log=result)
 
-    def receive(self, header: str, payload_length: int) -> bool | str:
-        """Judge a frame by its header part (latin-1 str).
+    def leave(self) -> Any:
+        """Decide ``leave``: a reply (announcements to post), or a JS error."""
+        try:
+            self.channel.leave()
+        except LocalProtocolError as error:  # pragma: no cover - no profile refuses leave
+            return _js_error(error)
+        return _reply(self._endpoint)
 
-        ``True``: deliver the payload; a str: post this frame (latin-1), the answer to
-        a join; ``False``: nothing to do.
-        """
-        event = self.channel.receive_parts(header.encode("latin-1"), payload_length)
-        if isinstance(event, Data):
-            return True
-        if isinstance(event, PeerJoined):
-            return event.reply.decode("latin-1")
-        return False
 
-    def leave(self) -> str | None:
-        """Leave; return the announcement (latin-1 str) to post, or ``None`` if already left."""
-        goodbye = self.channel.leave()
-        return None if goodbye is None else goodbye.decode("latin-1")
-
-    def stats(self) -> Any:
-        """Return the counters and the number of peers heard from, as a JS object."""
-        stats = self.channel.counters.as_dict()
-        stats["peers"] = len(self.channel.peers)
-        stats["state"] = self.channel.state.value
-        return to_js(stats, dict_converter=js.Object.fromEntries)
+def _reply(endpoint: Endpoint, **extra: Any) -> Any:
+    frames = [frame.decode("latin-1") for frame in endpoint.take_outbox()]
+    return _to_js({"frames": frames, "member": endpoint.member, **extra})
 
 
 class BrowserEndpoint:
@@ -100,16 +101,52 @@ class BrowserEndpoint:
         Chat of this page.
     instance_id : str
         App instance of this page.
+    profile : str
+        The host profile (``strict``, ``desktop``, ``mobile``).
+
+    Attributes
+    ----------
+    header_size : int
+        Bytes of a frame header.
+    channel_name : str
+        The BroadcastChannel name of the page's scope.
+    rules_digest : str
+        Hash of the rules table this core decides by; the glue checks it against the
+        table it was built with.
     """
 
     header_size = HEADER_SIZE
+    rules_digest = _RULES_DIGEST
 
-    def __init__(self, chat_id: str, instance_id: str) -> None:
-        self.endpoint = Endpoint(Scope(chat_id, instance_id))
+    def __init__(self, chat_id: str, instance_id: str, profile: str = "strict") -> None:
+        self.endpoint = Endpoint(Scope(chat_id, instance_id), profile)
+        self.channel_name = self.endpoint.scope.channel_name
 
     def join(self) -> Any:
-        """``joinRealtimeChannel()``: a new channel, or a JS error if one is joined."""
+        """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
         try:
-            return BrowserChannel(*self.endpoint.join())
+            channel = BrowserChannel(self.endpoint.join())
         except LocalProtocolError as error:
             return _js_error(error)
+        return _reply(self.endpoint, channel=channel)
+
+    def receive(self, header: str, payload_length: int) -> bool | str:
+        """Judge a frame by its header part (latin-1 str).
+
+        ``True``: deliver the payload to the current channel object's listener; a
+        str: post this frame (latin-1), the answer to a join; ``False``: nothing to do.
+        """
+        event = self.endpoint.receive_parts(header.encode("latin-1"), payload_length)
+        if isinstance(event, Data):
+            return True
+        if isinstance(event, PeerJoined):
+            return event.reply.decode("latin-1")
+        return False
+
+    def stats(self) -> Any:
+        """Return the counters of the page's latest stay and its peers, as a JS object."""
+        stats = self.endpoint.counters.as_dict()
+        stats["peers"] = len(self.endpoint.peers)
+        stats["state"] = "joined" if self.endpoint.member else "left"
+        stats["profile"] = self.endpoint.profile.name
+        return _to_js(stats)

@@ -5,16 +5,21 @@ timer and no I/O, and it never sees a payload: a send is described by the data's
 type tag and length and answered with the header that goes before the payload;
 a received frame is judged by its header and length alone.
 
-Rules kept here (SPEC.md section 2):
+Two kinds of object, as in the browser:
 
-- one joined channel per endpoint at a time (row 3); a new one after ``leave`` (row 4);
-- a listener must be a function (row 6) and may be replaced (row 5);
-- send checks, in order: the data is a Uint8Array (row 7), the channel is not left
-  (row 8), the size is within ``MAX_PAYLOAD`` (row 9); empty data is fine (row 11);
-- ``leave`` twice is no error (row 20);
-- data reaches the app only from *another* peer (a random id per join, so another
-  tab of the same account is another peer, row 12) of the same topic, and only
-  while a listener is set; earlier data is dropped, not buffered (row 13);
+- :class:`Endpoint`, one per page (tab or iframe): whether the page is in the
+  channel, its id on the wire (random per stay, so another tab of the same account
+  is another peer, row 12), its counters, the peers heard from, and which channel
+  object receives. It judges every arriving frame.
+- :class:`Channel`, what ``joinRealtimeChannel()`` returns to the app. Its calls are
+  decided by the host profile's rules (``_rules``): SPEC.md section 2 under
+  ``strict``, the real hosts' laxer ways under ``desktop`` and ``mobile``.
+
+Rules kept here, under every profile (SPEC.md section 2):
+
+- data reaches the app only from *another* peer of the same topic, only while the
+  page is in the channel, and only through the channel object joined last, if its
+  listener takes data; earlier data is dropped, not buffered (rows 12, 13);
 - identical payloads are separate frames, never de-duplicated (row 16);
 - anything malformed or foreign is dropped and counted, never raised (row 19).
 """
@@ -29,16 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ._errors import (
-    ALREADY_JOINED,
-    MAX_PAYLOAD,
-    NOT_UINT8ARRAY,
-    TRASHED,
-    LocalProtocolError,
-    RemoteProtocolError,
-    not_a_function,
-    too_large,
-)
+from ._errors import MAX_PAYLOAD, LocalProtocolError, RemoteProtocolError
 from ._frame import (
     HEADER_SIZE,
     PEER_ID_SIZE,
@@ -48,21 +44,20 @@ from ._frame import (
     decode_header,
     encode_header,
 )
+from ._rules import (
+    DEFAULT_PROFILE,
+    SILENT_LISTENERS,
+    UINT8ARRAY_TAG,
+    Facts,
+    Profile,
+    Rule,
+    profile_named,
+)
 from ._scope import Scope
 
 # A data frame of a given topic starts with these 20 bytes: magic, version, kind, topic.
 _PREFIX_SIZE = 4 + TOPIC_SIZE
 _TAIL = struct.Struct(">8sII")  # sender, seq, payload length
-
-UINT8ARRAY_TAG = "[object Uint8Array]"
-"""``Object.prototype.toString`` of a Uint8Array, from any realm."""
-
-
-class ChannelState(enum.Enum):
-    """Where a channel is in its life: joined, then left for good."""
-
-    JOINED = "joined"
-    LEFT = "left"
 
 
 class DropReason(enum.StrEnum):
@@ -77,7 +72,7 @@ class DropReason(enum.StrEnum):
     NO_LISTENER = "no_listener"
     """Data arrived while no listener was set."""
     LEFT = "left"
-    """Arrived after this channel was left."""
+    """Arrived while the page was not in the channel (it left)."""
 
 
 class Data(NamedTuple):
@@ -188,101 +183,233 @@ class Counters:
 
 
 class Channel:
-    """One joined realtime channel: what ``joinRealtimeChannel()`` returns.
+    """One channel object: what ``joinRealtimeChannel()`` returned to the app.
 
-    Made by :meth:`Endpoint.join`, not directly.
+    Made by :meth:`Endpoint.join`, not directly. Every call is decided by the
+    endpoint's profile; announcements it causes go to ``endpoint.outbox``.
 
     Parameters
     ----------
-    scope : Scope
-        Chat and app instance of the channel.
-    peer_id : bytes
-        This channel's 8-byte id on the wire.
+    endpoint : Endpoint
+        The page it belongs to.
 
     Attributes
     ----------
-    scope : Scope
-        Chat and app instance; ``scope.channel_name`` names the BroadcastChannel.
-    peer_id : bytes
-        This channel's id on the wire.
-    state : ChannelState
-        Joined, or left.
-    has_listener : bool
-        Whether the app has set a listener.
-    counters : Counters
-        Frames and bytes in and out, drops by reason.
-    peers : set of bytes
-        Ids of the other peers heard from that have not announced leaving.
+    endpoint : Endpoint
+        The page it belongs to.
+    trashed : bool
+        Whether this object was left (only ``strict`` and ``desktop`` refuse calls on it).
+    listener : str
+        What the stored listener is (JS ``typeof``; ``"none"`` before any).
     """
 
-    def __init__(self, scope: Scope, peer_id: bytes) -> None:
-        self.scope = scope
-        self.peer_id = peer_id
-        self.state = ChannelState.JOINED
-        self.has_listener = False
-        self.counters = Counters()
-        self.peers: set[bytes] = set()
-        self._seq = 0
-        self._data_prefix = encode_header(FrameKind.DATA, scope.topic, peer_id, 0, 0)[:_PREFIX_SIZE]
+    __slots__ = ("endpoint", "listener", "trashed")
 
-    def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
-        header = encode_header(kind, self.scope.topic, self.peer_id, self._seq, payload_length)
-        self._seq = (self._seq + 1) % SEQ_MODULUS
-        self.counters.frames_sent += 1
-        self.counters.bytes_sent += HEADER_SIZE + payload_length
-        return header
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.trashed = False
+        self.listener = "none"
 
-    def _announce(self, kind: FrameKind) -> bytes:
-        return self._frame_header(kind, 0)
+    @property
+    def is_current(self) -> bool:
+        """Whether this is the channel object that receives: the one joined last."""
+        return self.endpoint.current is self
 
-    def set_listener(self, given_type: str) -> None:
-        """Record that the app set (or replaced) its listener.
+    def set_listener(self, given: str) -> None:
+        """``setListener(x)``: store (or replace) the listener.
 
         Parameters
         ----------
-        given_type : str
+        given : str
             JavaScript ``typeof`` of what the app passed (``"null"`` for null).
 
         Raises
         ------
         LocalProtocolError
-            A ``TypeError`` if it is not a function; an ``Error`` if the
-            channel was left.
+            As the profile says; under ``strict``, a ``TypeError`` if it is not a
+            function, then an ``Error`` if the channel was left.
         """
-        if given_type != "function":
-            raise LocalProtocolError(not_a_function(given_type), "TypeError")
-        if self.state is ChannelState.LEFT:
-            raise LocalProtocolError(TRASHED)
-        self.has_listener = True
+        endpoint = self.endpoint
+        facts = {"given": given, "trashed": self.trashed}
+        if endpoint._apply(self, endpoint.profile.decide("setListener", facts), facts).listen:
+            self.listener = given
+            endpoint._update_delivery()
 
-    def send(self, data_type: str, length: int | None) -> bytes:
-        """Check one app send and return the header to put before its payload.
+    def send(self, tag: str, length: int | None, bytes_ok: bool | None = None) -> bytes | str:
+        """``send(data)``: decide it, and return the header to put before the payload.
 
         Parameters
         ----------
-        data_type : str
+        tag : str
             ``Object.prototype.toString`` of the data, e.g. ``"[object Uint8Array]"``.
         length : int or None
-            The data's length in bytes (ignored unless it is a Uint8Array).
+            Bytes to send; None if the data cannot be read as bytes.
+        bytes_ok : bool, optional
+            Whether the data can be read as bytes (see ``_rules``); by default,
+            whether it is a Uint8Array with a length.
 
         Returns
         -------
-        bytes
-            ``HEADER_SIZE`` bytes; the frame is this header, then the payload.
+        bytes or str
+            ``HEADER_SIZE`` bytes: the frame is this header, then the payload. A
+            str: nothing is sent, and the text (empty: nothing) is for the console.
 
         Raises
         ------
         LocalProtocolError
-            If the data is not a Uint8Array, the channel was left, or the data
-            is over ``MAX_PAYLOAD`` bytes (checked in that order).
+            As the profile says; under ``strict``, if the data is not a Uint8Array,
+            the channel was left, or the data is over ``MAX_PAYLOAD`` bytes (checked
+            in that order).
         """
-        if data_type != UINT8ARRAY_TAG or length is None:
-            raise LocalProtocolError(NOT_UINT8ARRAY)
-        if self.state is ChannelState.LEFT:
-            raise LocalProtocolError(TRASHED)
-        if length > MAX_PAYLOAD:
-            raise LocalProtocolError(too_large(length))
-        return self._frame_header(FrameKind.DATA, length)
+        endpoint = self.endpoint
+        if bytes_ok is None:
+            bytes_ok = tag == UINT8ARRAY_TAG and length is not None
+        facts = {
+            "tag": tag,
+            "length": length,
+            "bytes_ok": bytes_ok,
+            "trashed": self.trashed,
+            "member": endpoint.member,
+        }
+        rule = endpoint._apply(self, endpoint.profile.decide("send", facts), facts)
+        if not rule.send:
+            return rule.render(facts) if rule.log else ""
+        assert length is not None  # a profile sends only what reads as bytes
+        return endpoint._frame_header(FrameKind.DATA, length)
+
+    def leave(self) -> None:
+        """``leave()``: as the profile says; leaving twice is no error (row 20)."""
+        facts = {"trashed": self.trashed, "member": self.endpoint.member}
+        self.endpoint._apply(self, self.endpoint.profile.decide("leave", facts), facts)
+
+
+def _random_peer_id() -> bytes:
+    return secrets.token_bytes(PEER_ID_SIZE)
+
+
+class Endpoint:
+    """What one browsing context (tab or iframe) holds: its stay in the channel.
+
+    Parameters
+    ----------
+    scope : Scope
+        Chat and app instance of the channel.
+    profile : str or Profile, optional
+        The host profile whose rules decide the app's calls; ``"strict"`` by default.
+    make_peer_id : callable, optional
+        Returns a fresh 8-byte id each time the page joins; random by default.
+
+    Attributes
+    ----------
+    scope : Scope
+        Chat and app instance; ``scope.channel_name`` names the BroadcastChannel.
+    profile : Profile
+        The rules in force.
+    member : bool
+        Whether the page is in the channel.
+    peer_id : bytes or None
+        The page's id on the wire in its latest stay; None before the first join.
+    current : Channel or None
+        The channel object joined last: the one that receives.
+    counters : Counters
+        Frames and bytes in and out of the latest stay, drops by reason.
+    peers : set of bytes
+        Ids of the other peers heard from in the latest stay that have not left.
+    outbox : list of bytes
+        Announcements to post, in order; the caller empties it after each call.
+    """
+
+    def __init__(
+        self,
+        scope: Scope,
+        profile: str | Profile = DEFAULT_PROFILE,
+        make_peer_id: Callable[[], bytes] | None = None,
+    ) -> None:
+        self.scope = scope
+        self.profile = profile_named(profile) if isinstance(profile, str) else profile
+        self._make_peer_id = make_peer_id or _random_peer_id
+        self.member = False
+        self.peer_id: bytes | None = None
+        self.current: Channel | None = None
+        self.counters = Counters()
+        self.peers: set[bytes] = set()
+        self.outbox: list[bytes] = []
+        self._seq = 0
+        self._data_prefix = b""
+        self._delivering = False
+
+    def join(self) -> Channel:
+        """``joinRealtimeChannel()``: a new channel object, which receives from now on.
+
+        Returns
+        -------
+        Channel
+            The new channel object. If the page was not in the channel, it is
+            now, and ``outbox`` holds the announcement.
+
+        Raises
+        ------
+        LocalProtocolError
+            As the profile says; under ``strict``, if the page is in the channel
+            already (SPEC.md row 3).
+        """
+        facts = {"member": self.member}
+        self._apply(None, self.profile.decide("join", facts), facts)
+        assert self.current is not None
+        return self.current
+
+    def take_outbox(self) -> list[bytes]:
+        """Return the announcements to post, and empty the outbox.
+
+        Returns
+        -------
+        list of bytes
+            Frames, in the order they must be posted.
+        """
+        frames, self.outbox = self.outbox, []
+        return frames
+
+    def _apply(self, channel: Channel | None, rule: Rule, facts: Facts) -> Rule:
+        """Carry out a decided rule: raise its error, or make its effects; return it."""
+        if rule.throw is not None:
+            raise LocalProtocolError(rule.render(facts), rule.throw)
+        if channel is None:  # a join: the new object receives from now on
+            channel = self.current = Channel(self)
+        if rule.member is True and not self.member:
+            self._enter()
+        elif rule.member is False and self.member:
+            self.outbox.append(self._frame_header(FrameKind.PEER_LEFT, 0))
+            self.member = False
+            self.peers.clear()
+        if rule.trash:
+            channel.trashed = True
+        self._update_delivery()
+        return rule
+
+    def _enter(self) -> None:
+        self.member = True
+        self.peer_id = self._make_peer_id()
+        self.counters = Counters()
+        self.peers = set()
+        self._seq = 0
+        self._data_prefix = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
+            :_PREFIX_SIZE
+        ]
+        self.outbox.append(self._frame_header(FrameKind.PEER_JOINED, 0))
+
+    def _update_delivery(self) -> None:
+        current = self.current
+        self._delivering = (
+            self.member and current is not None and current.listener not in SILENT_LISTENERS
+        )
+
+    def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
+        assert self.peer_id is not None
+        header = encode_header(kind, self.scope.topic, self.peer_id, self._seq, payload_length)
+        self._seq = (self._seq + 1) % SEQ_MODULUS
+        self.counters.frames_sent += 1
+        self.counters.bytes_sent += HEADER_SIZE + payload_length
+        return header
 
     def receive(self, head: bytes | bytearray | memoryview, frame_length: int) -> Event:
         """Judge one frame from the wire. Never raises on bad input.
@@ -298,9 +425,9 @@ class Channel:
         Returns
         -------
         Event
-            :class:`Data` for the app's listener; :class:`PeerJoined` (with a
-            reply to post), :class:`PeerPresent` or :class:`PeerLeft` for the glue;
-            or :class:`Dropped`.
+            :class:`Data` for the listener of ``current``; :class:`PeerJoined`
+            (with a reply to post), :class:`PeerPresent` or :class:`PeerLeft` for
+            the glue; or :class:`Dropped`.
         """
         self.counters.frames_received += 1
         self.counters.bytes_received += frame_length
@@ -331,11 +458,11 @@ class Channel:
         counters.bytes_received += frame_length
         # Fast path for the common case, taken only where _judge would deliver: a data
         # frame of our topic (the first 20 header bytes are then known), whose length
-        # field matches, from another peer, while we listen. Anything else: _judge.
+        # field matches, from another peer, while the app listens. Anything else: _judge.
         if (
-            len(header) == HEADER_SIZE
+            self._delivering
+            and len(header) == HEADER_SIZE
             and header[:_PREFIX_SIZE] == self._data_prefix
-            and self.has_listener
         ):
             sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
             if length == payload_length <= MAX_PAYLOAD and sender != self.peer_id:
@@ -358,17 +485,17 @@ class Channel:
             return self._drop(DropReason.FOREIGN_TOPIC)
         if header.sender == self.peer_id:
             return self._drop(DropReason.OWN)
-        if self.state is ChannelState.LEFT:
+        if not self.member:
             return self._drop(DropReason.LEFT)
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
             return PeerLeft(header.sender)
         self.peers.add(header.sender)
         if header.kind is FrameKind.PEER_JOINED:
-            return PeerJoined(header.sender, self._announce(FrameKind.PEER_PRESENT))
+            return PeerJoined(header.sender, self._frame_header(FrameKind.PEER_PRESENT, 0))
         if header.kind is FrameKind.PEER_PRESENT:
             return PeerPresent(header.sender)
-        if not self.has_listener:
+        if not self._delivering:
             return self._drop(DropReason.NO_LISTENER)
         self.counters.frames_delivered += 1
         self.counters.bytes_delivered += header.payload_length
@@ -377,61 +504,3 @@ class Channel:
     def _drop(self, reason: DropReason, detail: str = "") -> Dropped:
         self.counters.dropped[reason.value] += 1
         return Dropped(reason, detail)
-
-    def leave(self) -> bytes | None:
-        """Leave the channel for good.
-
-        Returns
-        -------
-        bytes or None
-            The announcement frame to send on the first call; ``None`` after
-            that (leaving twice is no error).
-        """
-        if self.state is ChannelState.LEFT:
-            return None
-        frame = self._announce(FrameKind.PEER_LEFT)
-        self.state = ChannelState.LEFT
-        self.has_listener = False
-        self.peers.clear()
-        return frame
-
-
-def _random_peer_id() -> bytes:
-    return secrets.token_bytes(PEER_ID_SIZE)
-
-
-class Endpoint:
-    """What one browsing context (tab or iframe) holds: at most one joined channel.
-
-    Parameters
-    ----------
-    scope : Scope
-        Chat and app instance of every channel this endpoint joins.
-    make_peer_id : callable, optional
-        Returns a fresh 8-byte id per join; random by default.
-    """
-
-    def __init__(self, scope: Scope, make_peer_id: Callable[[], bytes] | None = None) -> None:
-        self.scope = scope
-        self._make_peer_id = make_peer_id or _random_peer_id
-        self.channel: Channel | None = None
-
-    def join(self) -> tuple[Channel, bytes]:
-        """Join the realtime channel: ``joinRealtimeChannel()``.
-
-        Returns
-        -------
-        channel : Channel
-            The new channel.
-        announcement : bytes
-            The frame telling the other peers that this one joined.
-
-        Raises
-        ------
-        LocalProtocolError
-            If the previous channel has not been left (SPEC.md row 3).
-        """
-        if self.channel is not None and self.channel.state is ChannelState.JOINED:
-            raise LocalProtocolError(ALREADY_JOINED)
-        self.channel = Channel(self.scope, self._make_peer_id())
-        return self.channel, self.channel._announce(FrameKind.PEER_JOINED)

@@ -22,36 +22,11 @@ TRASHED: Final = "realtime listener is trashed and can no longer be used"
 ErrorType = Literal["Error", "TypeError"]
 
 
-def too_large(size: int) -> str:
-    """Return the message for a payload over the limit (SPEC.md row 9).
+TOO_LARGE: Final = "realtime listener data is too large: {length} bytes, the limit is {limit} bytes"
+"""Template of the message for a payload over the limit (SPEC.md row 9): names size and limit."""
 
-    Parameters
-    ----------
-    size : int
-        The length, in bytes, of the rejected payload.
-
-    Returns
-    -------
-    str
-        A message naming both the size and the limit.
-    """
-    return f"realtime listener data is too large: {size} bytes, the limit is {MAX_PAYLOAD} bytes"
-
-
-def not_a_function(given: str) -> str:
-    """Return the message for a listener that is not a function (SPEC.md row 6).
-
-    Parameters
-    ----------
-    given : str
-        A short description of what the app passed, e.g. ``"a string"``.
-
-    Returns
-    -------
-    str
-        A message naming what was given.
-    """
-    return f"realtime listener must be a function, got {given}"
+NOT_A_FUNCTION: Final = "realtime listener must be a function, got {given}"
+"""Template of the message for a listener that is not a function (row 6): names what was given."""
 
 
 class RealtimeError(Exception):

@@ -10,7 +10,7 @@ import itertools
 import re
 from typing import Any
 
-from webxdc_realtime import MAX_PAYLOAD, Endpoint, Scope
+from webxdc_realtime import MAX_PAYLOAD, TRASHED, Endpoint, Scope
 
 from .conftest import PAGES, Tab, decoded, wait_for
 
@@ -305,7 +305,9 @@ def test_row19_malformed_and_foreign_frames_are_dropped_and_counted(tabs: Any, f
     config = b.js("webxdcRealtime.config")
     ours = Scope(config["chatId"], config["instanceId"])
     theirs = Scope("another chat", config["instanceId"])
-    _, foreign_hello = Endpoint(theirs).join()
+    foreign = Endpoint(theirs)
+    foreign.join()
+    (foreign_hello,) = foreign.take_outbox()
     # A raw BroadcastChannel on our channel's name (the core derives the name; we check it).
     a.js(
         """([name, foreign]) => {
@@ -351,9 +353,49 @@ def test_row22_sends_before_ready_arrive_in_order(tabs: Any, fresh: Any) -> None
     assert early.said("info", "live in")
 
 
-def test_row22_misuse_while_loading_is_reported_when_live(fresh: Any) -> None:
-    tab = fresh("early.html?misuse")
-    assert wait_for(lambda: tab.said("error", "realtime listener already exists"))
+def test_row22_misuse_while_loading_throws_at_the_call_as_once_live(fresh: Any) -> None:
+    tab = fresh("misuse.html", wait=False)
+    misuse = tab.js("window.misuse")
+    loading = {"isError": True, "status": "loading"}
+    assert misuse["join"] == {
+        "name": "Error",
+        "message": "realtime listener already exists",
+        **loading,
+    }
+    assert misuse["listener"] == {
+        "name": "TypeError",
+        "message": "realtime listener must be a function, got number",
+        **loading,
+    }
+    assert misuse["type"] == {
+        "name": "Error",
+        "message": "realtime listener data must be a Uint8Array",
+        **loading,
+    }
+    assert misuse["size"] == {
+        "name": "Error",
+        "message": "realtime listener data is too large: 128001 bytes, the limit is 128000 bytes",
+        **loading,
+    }
+    trashed = {"name": "Error", "message": TRASHED, **loading}
+    assert misuse["trashedSend"] == misuse["trashedListener"] == trashed
+    assert misuse["fine"] is None
+    assert misuse["leaveTwice"] is None
+    assert misuse["joinAgain"] is None
+    # Once live, the core replays what was accepted and agrees: no error on the console,
+    # and the channel joined last works.
+    tab.wait_live()
+    assert tab.said("error", "") == []
+    stats = tab.stats()
+    # Announcements: join, leave, join again; and the 128000-byte send before the leave.
+    assert (stats["state"], stats["frames_sent"]) == ("joined", 1)
+    (peer,) = [fresh("app.html")]
+    joined(peer)
+    tab.js("T.listen()")
+    wait_for(lambda: tab.stats()["peers"] == 1)
+    peer.js("T.send([22])")
+    settle(tab, count=1)
+    assert tab.js("T.arrays()") == [[22]]
 
 
 def test_row22_queue_is_bounded_with_one_warning(fresh: Any) -> None:

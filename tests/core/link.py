@@ -22,13 +22,7 @@ from webxdc_realtime import (
     Scope,
 )
 
-
-def type_tag(value: object) -> str:
-    """What ``Object.prototype.toString`` would say of the JS twin of ``value``."""
-    if isinstance(value, bytes | bytearray):
-        return UINT8ARRAY_TAG
-    names = {str: "String", list: "Array", type(None): "Null", int: "Number", dict: "Object"}
-    return f"[object {names.get(type(value), type(value).__name__)}]"
+from .jsvalues import Descriptor, Read, read
 
 
 class Link:
@@ -36,8 +30,10 @@ class Link:
         self.rooms: defaultdict[str, list[Tab]] = defaultdict(list)
         self.posted: list[tuple[str, bytes]] = []
 
-    def tab(self, chat: str = "chat", instance: str = "app", addr: str = "") -> Tab:
-        return Tab(self, Scope(chat, instance), addr)
+    def tab(
+        self, chat: str = "chat", instance: str = "app", addr: str = "", profile: str = "strict"
+    ) -> Tab:
+        return Tab(self, Scope(chat, instance), addr, profile)
 
     def post(self, name: str, frame: bytes, sender: Tab | None = None) -> None:
         self.posted.append((name, frame))
@@ -47,45 +43,65 @@ class Link:
 
 
 class Tab:
-    """One browsing context with its app listener, driven like the JS glue drives the core."""
+    """One browsing context with its app listener, driven like the JS glue drives the core:
+    in the room (the BroadcastChannel open) while the page is in the channel."""
 
-    def __init__(self, link: Link, scope: Scope, addr: str) -> None:
+    def __init__(self, link: Link, scope: Scope, addr: str, profile: str = "strict") -> None:
         self.link = link
         self.addr = addr
-        self.endpoint = Endpoint(scope)
+        self.endpoint = Endpoint(scope, profile)
+        self.name = scope.channel_name
         self.channel: Channel | None = None
         self.received: list[bytes] = []
         self.events: list[Event] = []
 
+    @property
+    def peer_id(self) -> bytes:
+        assert self.endpoint.peer_id is not None
+        return self.endpoint.peer_id
+
+    def flush(self) -> None:
+        """Post what the core asked for, joining or leaving the room as the page does."""
+        room = self.link.rooms[self.name]
+        if self.endpoint.member and self not in room:
+            room.append(self)
+        for frame in self.endpoint.take_outbox():
+            self.link.post(self.name, frame, self)
+        if not self.endpoint.member and self in room:
+            room.remove(self)
+
     def join(self, listen: bool = True) -> Tab:
-        channel, hello = self.endpoint.join()
-        self.channel = channel
-        self.link.rooms[channel.scope.channel_name].append(self)
-        self.link.post(channel.scope.channel_name, hello, self)
+        self.channel = self.endpoint.join()
+        self.flush()
         if listen:
-            channel.set_listener("function")
+            self.channel.set_listener("function")
         return self
 
-    def send(self, data: object) -> None:
-        assert self.channel is not None
-        length = len(data) if isinstance(data, bytes | bytearray) else None
-        header = self.channel.send(type_tag(data), length)
-        assert isinstance(data, bytes | bytearray)
-        self.link.post(self.channel.scope.channel_name, header + bytes(data), self)
+    def send(self, data: bytes | Descriptor, channel: Channel | None = None) -> bytes | str:
+        """Send ``data``: a Uint8Array of these bytes, or any JS value (see ``jsvalues``)."""
+        channel = channel or self.channel
+        assert channel is not None
+        if isinstance(data, bytes):
+            got = Read(UINT8ARRAY_TAG, len(data), True, data)
+        else:
+            got = read(data, self.endpoint.profile.send_reads)
+        result = channel.send(got.tag, got.length, got.bytes_ok)
+        self.flush()
+        if isinstance(result, bytes):
+            assert got.payload is not None
+            self.link.post(self.name, result + got.payload, self)
+        return result
 
-    def leave(self) -> None:
-        assert self.channel is not None
-        goodbye = self.channel.leave()
-        name = self.channel.scope.channel_name
-        if goodbye is not None:
-            self.link.post(name, goodbye, self)
-            self.link.rooms[name].remove(self)
+    def leave(self, channel: Channel | None = None) -> None:
+        channel = channel or self.channel
+        assert channel is not None
+        channel.leave()
+        self.flush()
 
     def on_frame(self, frame: bytes) -> None:
-        assert self.channel is not None
-        event = self.channel.receive(frame[:HEADER_SIZE], len(frame))
+        event = self.endpoint.receive(frame[:HEADER_SIZE], len(frame))
         self.events.append(event)
         if isinstance(event, PeerJoined):
-            self.link.post(self.channel.scope.channel_name, event.reply, self)
+            self.link.post(self.name, event.reply, self)
         if isinstance(event, Data):
             self.received.append(frame[event.offset : event.offset + event.length])

@@ -19,7 +19,7 @@ from webxdc_realtime import (
     decode_header,
     encode_header,
 )
-from webxdc_realtime._channel import Channel, Dropped, DropReason
+from webxdc_realtime._channel import Dropped, DropReason
 
 TOPIC = bytes(range(16))
 PEER = b"\x01\x02\x03\x04\x05\x06\x07\x08"
@@ -130,13 +130,13 @@ def test_decoder_fed_near_misses_only_raises_the_remote_error(
 def test_channel_fed_arbitrary_bytes_never_raises_and_never_delivers(
     raw: bytes, length: int
 ) -> None:
-    channel, _ = Endpoint(Scope("c", "i")).join()
-    channel.set_listener("function")
-    event = channel.receive(raw, length)
+    endpoint = Endpoint(Scope("c", "i"))
+    endpoint.join().set_listener("function")
+    event = endpoint.receive(raw, length)
     # Without this scope's topic, nothing can get through.
     assert isinstance(event, Dropped)
     assert event.reason in {DropReason.MALFORMED, DropReason.FOREIGN_TOPIC}
-    assert channel.counters.frames_delivered == 0
+    assert endpoint.counters.frames_delivered == 0
 
 
 @settings(max_examples=400)
@@ -160,18 +160,19 @@ def test_the_fast_receive_path_agrees_with_the_full_judgement(
 ) -> None:
     scope = Scope("c", "i")
 
-    def channel() -> Channel:
-        ch, _ = Endpoint(scope, make_peer_id=lambda: b"me-me-me").join()
+    def endpoint() -> Endpoint:
+        page = Endpoint(scope, make_peer_id=lambda: b"me-me-me")
+        channel = page.join()
         if listening:
-            ch.set_listener("function")
-        return ch
+            channel.set_listener("function")
+        return page
 
     sender = b"me-me-me" if own else b"other-01"
     header = bytearray(encode_header(FrameKind.DATA, scope.topic, sender, seq, declared))
     if flip is not None:
         header[flip] ^= 0xFF
     part = bytes(header) + b"!" if trim > 0 else bytes(header[: len(header) + trim])
-    fast, full = channel(), channel()
+    fast, full = endpoint(), endpoint()
     event = fast.receive_parts(part, actual)
     expected = (
         full._judge(part, len(part) + actual)

@@ -60,8 +60,9 @@ def test_a_foreign_frame_on_our_channel_name_is_dropped_and_counted() -> None:
     assert ours.channel is not None and theirs.channel is not None
     # Someone posts a frame of another scope onto our channel's name: checked on receive too.
     header = theirs.channel.send(UINT8ARRAY_TAG, 3)
-    link.post(ours.channel.scope.channel_name, header + b"bad")
+    assert isinstance(header, bytes)
+    link.post(ours.endpoint.scope.channel_name, header + b"bad")
     assert ours.received == []
     assert ours.events[-1] == Dropped(DropReason.FOREIGN_TOPIC)
-    assert ours.channel.counters.dropped == {"foreign_topic": 1}
+    assert ours.endpoint.counters.dropped == {"foreign_topic": 1}
     assert len(header) == HEADER_SIZE

@@ -66,11 +66,12 @@ def _core_roundtrip(selenium: Any) -> list[object]:
     from webxdc_realtime import HEADER_SIZE, UINT8ARRAY_TAG, Data, Endpoint, Scope
 
     scope = Scope("chat", "app")
-    a, _ = Endpoint(scope).join()
-    b, hello = Endpoint(scope).join()
+    a, b = Endpoint(scope), Endpoint(scope)
+    sender = a.join()
+    b.join().set_listener("function")
+    (hello,) = b.take_outbox()
     a.receive(hello, len(hello))
-    b.set_listener("function")
-    frame = a.send(UINT8ARRAY_TAG, 5) + b"hello"
+    frame = sender.send(UINT8ARRAY_TAG, 5) + b"hello"
     event = b.receive(frame[:HEADER_SIZE], len(frame))
     assert isinstance(event, Data)
     return [frame[event.offset :].decode(), len(a.peers), scope.topic.hex()]

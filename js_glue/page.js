@@ -1,0 +1,222 @@
+// @ts-check
+/**
+ * The page: its link to the Python core, its BroadcastChannel, the channel object that
+ * receives, and the calls the app makes while Python loads.
+ *
+ * Every app call is one decision of the host profile's rules:
+ *
+ *   live:    the core decides (one call into Python); the glue throws what it returns,
+ *            posts the frames it asks for, hands data to the listener it names.
+ *   loading: the glue decides with the same rules, the core's table embedded at build
+ *            time (rules.js), so that a misuse throws at the call; an accepted call is
+ *            recorded (sends with a copy of their bytes, at most MAX_PENDING_SENDS) and
+ *            replayed through the core once it is live, which then decides the same.
+ *   failed:  the table still decides; an accepted send throws "unavailable".
+ */
+
+import { RealtimeChannel, thrown } from "./channel.js";
+import { decide, errorOf, readBytes, render } from "./rules.js";
+import { EMPTY, Wire, exact } from "./wire.js";
+
+/** @typedef {import("./rules.js").Table} Table */
+/** @typedef {import("./rules.js").Call} Call */
+/** @typedef {import("./runtime.js").PyEndpoint} PyEndpoint */
+/** @typedef {import("./runtime.js").PyChannel} PyChannel */
+/** @typedef {import("./runtime.js").Reply} Reply */
+
+/** Sends recorded while loading, at most; later ones are dropped with one warning. */
+export const MAX_PENDING_SENDS = 1000;
+const PREFIX = "webxdc realtime:";
+
+export class Page {
+  /** @type {"loading" | "live" | "failed"} */
+  state = "loading";
+  failure = "";
+  /** @type {PyEndpoint | null} */
+  endpoint = null;
+  /** @type {Wire | null} open while the page is in the channel */
+  wire = null;
+  /** @type {RealtimeChannel | null} the channel object joined last: the one that receives */
+  current = null;
+  /** Whether the page is in the channel: the table's view while loading, then the core's. */
+  member = false;
+  /** @type {Array<() => void>} calls made while loading, replayed in order */
+  pending = [];
+  pendingSends = 0;
+  warnedOverflow = false;
+
+  /**
+   * @param {Table} table  the core's rules, embedded at build time
+   * @param {string} profile  a profile of the table
+   */
+  constructor(table, profile) {
+    this.table = table;
+    this.profile = table.profiles[profile];
+  }
+
+  /**
+   * Decide an app call: by the core when live; else by the table, now.
+   * @param {Call} call
+   * @param {RealtimeChannel | null} channel  the object called (null: a join)
+   * @param {Record<string, unknown>} facts  what the call got (see rules.js)
+   * @param {() => void} live  the call through the core
+   * @param {boolean} [isSend]
+   */
+  decide(call, channel, facts, live, isSend = false) {
+    if (this.state === "live") return live();
+    const all = { ...facts, member: this.member, trashed: !!channel && RealtimeChannel.trashed(channel) };
+    const rule = decide(this.profile, call, all);
+    if (rule.throw) throw errorOf(rule, all, this.table.limit);
+    if (rule.log) console.error(`${PREFIX} ${render(rule, all, this.table.limit)}`);
+    if (rule.member !== undefined) this.member = rule.member;
+    if (rule.trash && channel) RealtimeChannel.trashed(channel, true);
+    if (!(rule.member !== undefined || rule.trash || rule.listen || rule.send)) return;
+    if (this.state === "failed") {
+      if (rule.send)
+        throw new Error(`${PREFIX} unavailable, the Python runtime failed to load: ${this.failure}`);
+      return;
+    }
+    if (isSend) {
+      if (this.pendingSends >= MAX_PENDING_SENDS) {
+        if (!this.warnedOverflow) {
+          console.warn(
+            `${PREFIX} still loading; more than ${MAX_PENDING_SENDS} sends queued, dropping the rest until live`,
+          );
+          this.warnedOverflow = true;
+        }
+        return;
+      }
+      this.pendingSends += 1;
+    }
+    this.pending.push(live);
+  }
+
+  /** `window.webxdc.joinRealtimeChannel()` */
+  join() {
+    const channel = new RealtimeChannel(this);
+    this.decide("join", null, {}, () => {
+      const reply = thrown(/** @type {PyEndpoint} */ (this.endpoint).join());
+      const py = /** @type {any} */ (reply.channel);
+      // Look each method up once: every lookup on a Python proxy makes a new proxy of
+      // the bound method, which costs more than the call itself.
+      RealtimeChannel.attach(channel, {
+        set_listener: py.set_listener,
+        send: py.send,
+        leave: py.leave,
+        proxy: py, // the methods are borrowed from it: it must live as long as they do
+      });
+      this.current = channel;
+      this.settle(reply);
+    });
+    return channel;
+  }
+
+  /**
+   * `channel.send(data)`
+   * @param {RealtimeChannel} channel
+   * @param {unknown} data
+   */
+  send(channel, data) {
+    const read = readBytes(data, this.profile.send_reads, this.table.uint8array);
+    const facts = { tag: read.tag, length: read.length, bytes_ok: read.bytes_ok };
+    if (this.state === "live") return this.#send(channel, facts, read.bytes);
+    // Keep the bytes as they are now: the app may reuse its buffer before we are live.
+    const bytes = read.bytes === data ? /** @type {Uint8Array} */ (data).slice() : read.bytes;
+    this.decide("send", channel, facts, () => this.#send(channel, facts, bytes), true);
+  }
+
+  /**
+   * @param {RealtimeChannel} channel
+   * @param {{ tag: string, length: number | undefined, bytes_ok: boolean }} facts
+   * @param {Uint8Array | null} bytes
+   */
+  #send(channel, { tag, length, bytes_ok }, bytes) {
+    const result = thrown(
+      /** @type {PyChannel} */ (RealtimeChannel.core(channel)).send(tag, length, bytes_ok),
+    );
+    if (typeof result === "string") {
+      this.wire?.post(result, /** @type {Uint8Array} */ (bytes));
+      return;
+    }
+    this.settle(result);
+    if (result.header) this.wire?.post(result.header, /** @type {Uint8Array} */ (bytes));
+    else if (result.log) console.error(`${PREFIX} ${result.log}`);
+  }
+
+  /**
+   * Carry out the core's reply to a join, a leave or a re-joining send: open the
+   * BroadcastChannel when the page is in the channel, post the announcements, close it
+   * when the page is out.
+   * @param {Reply} reply
+   */
+  settle(reply) {
+    const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+    if (reply.member && !this.wire) {
+      const receive = endpoint.receive;
+      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) => {
+        const verdict = receive(header, payload.length);
+        if (verdict === true) {
+          if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+        } else if (verdict) {
+          // A frame to answer with (a join is answered so that the newcomer learns of us).
+          this.wire?.post(verdict, EMPTY);
+        }
+      });
+    }
+    for (const frame of reply.frames) this.wire?.post(frame, EMPTY);
+    if (!reply.member && this.wire) {
+      this.wire.close();
+      this.wire = null;
+    }
+    this.member = reply.member;
+  }
+
+  /**
+   * The core is ready: replay what the app did meanwhile, in order. The table decided
+   * those calls as the core does, so none is refused now; if one is, that is a bug.
+   * @param {any} proxy  the core's BrowserEndpoint
+   */
+  goLive(proxy) {
+    /** @type {PyEndpoint} */
+    const endpoint = {
+      // Each method looked up once (see join).
+      join: proxy.join,
+      receive: proxy.receive,
+      stats: proxy.stats,
+      header_size: proxy.header_size,
+      channel_name: proxy.channel_name,
+      rules_digest: proxy.rules_digest,
+      proxy,
+    };
+    this.endpoint = endpoint;
+    this.state = "live";
+    if (endpoint.rules_digest !== this.table.digest) {
+      console.error(
+        `${PREFIX} the Python core's rules (${endpoint.rules_digest}) are not the ones this webxdc.js was built with (${this.table.digest}); rebuild dist/`,
+      );
+    }
+    for (const call of this.pending.splice(0)) {
+      try {
+        call();
+      } catch (error) {
+        console.error(
+          `${PREFIX} the core refused a call that the rules accepted while loading (a bug):`,
+          error,
+        );
+      }
+    }
+    this.pendingSends = 0;
+  }
+
+  /** @param {unknown} error */
+  fail(error) {
+    this.state = "failed";
+    this.failure = error instanceof Error ? error.message : String(error);
+    this.pending.length = 0;
+  }
+
+  /** Counters of the page's latest stay in the channel, or null before live. */
+  stats() {
+    return this.endpoint ? this.endpoint.stats() : null;
+  }
+}

@@ -1,0 +1,22 @@
+"""Write the core's call rules (every host profile) as JSON, for the JS glue.
+
+``make build`` writes ``dist/rules.json`` with this, and ``tools/build-js.mjs`` embeds it
+in ``webxdc.js``, so that the rules apply from an app's first call, before Python is live.
+
+Usage::
+
+    python tools/export_rules.py OUT.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from webxdc_realtime import export_rules
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    Path(sys.argv[1]).write_text(json.dumps(export_rules(), indent=1, sort_keys=True) + "\n")
