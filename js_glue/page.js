@@ -121,7 +121,7 @@ export class Page {
     const facts = { tag: read.tag, length: read.length, bytes_ok: read.bytes_ok };
     if (this.state === "live") return this.#send(channel, facts, read.bytes);
     // Keep the bytes as they are now: the app may reuse its buffer before we are live.
-    const bytes = read.bytes === data ? /** @type {Uint8Array} */ (data).slice() : read.bytes;
+    const bytes = read.bytes && read.bytes === data ? read.bytes.slice() : read.bytes;
     this.decide("send", channel, facts, () => this.#send(channel, facts, bytes), true);
   }
 
