@@ -19,4 +19,4 @@ from webxdc_realtime import export_rules
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    Path(sys.argv[1]).write_text(json.dumps(export_rules(), indent=1, sort_keys=True) + "\n")
+    Path(sys.argv[1]).write_text(json.dumps(export_rules(), indent=1) + "\n")
