@@ -11,10 +11,12 @@ PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
 WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
 JS_SRC := $(wildcard js_glue/*.js) tools/build-js.mjs
+SELFTEST_SRC := $(wildcard js_glue/selftest/*) tools/build-selftest.mjs tools/pack_xdc.py
+XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build demo bench lint test clean
+.PHONY: setup browser build xdc demo bench lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -65,13 +67,20 @@ dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapsh
 	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION) dist/rules.json
 	touch $@
 
+# The realtime self-test app, for any host: send it to a chat (see README).
+$(XDC): dist/.stamp $(SELFTEST_SRC)
+	node tools/build-selftest.mjs build/selftest
+	$(PY) tools/pack_xdc.py build/selftest $@
+
+xdc: setup $(XDC)
+
 # build/site/: the demo, with dist/ copied beside it as a user would.
 build/site/.stamp: dist/.stamp $(wildcard demo/*)
 	rm -rf build/site && mkdir -p build/site
 	cp -r dist/. demo/. build/site/
 	touch $@
 
-build: setup $(TEST_PYODIDE)/.stamp dist/.stamp build/site/.stamp
+build: setup $(TEST_PYODIDE)/.stamp dist/.stamp $(XDC) build/site/.stamp
 
 demo: build
 	@echo "Demo: http://127.0.0.1:8000/  (open it in two tabs, or press \"Add peer\"; Ctrl-C stops)"
