@@ -75,9 +75,13 @@ $(XDC): dist/.stamp $(SELFTEST_SRC)
 xdc: setup $(XDC)
 
 # build/site/: the demo, with dist/ copied beside it as a user would.
-build/site/.stamp: dist/.stamp $(wildcard demo/*)
-	rm -rf build/site && mkdir -p build/site
+# build/site/selftest/: the self-test app unpacked, our runtime beside it (links to ../).
+build/site/.stamp: dist/.stamp $(XDC) $(wildcard demo/*)
+	rm -rf build/site && mkdir -p build/site/selftest
 	cp -r dist/. demo/. build/site/
+	rm build/site/.stamp build/site/$(notdir $(XDC))
+	cd build/site/selftest && python3 -m zipfile -e ../../../$(XDC) . && \
+	  for f in $$(ls ../../../dist | grep -v '\.xdc$$'); do ln -s "../$$f" .; done
 	touch $@
 
 build: setup $(TEST_PYODIDE)/.stamp dist/.stamp $(XDC) build/site/.stamp

@@ -148,8 +148,9 @@ class Run:
     # -- start-up ------------------------------------------------------------------------------
     def startup(self) -> dict[str, Any]:
         scope = Scope("bench", "bench")
-        channel, _ = Endpoint(scope).join()
-        header = list(channel.send(UINT8ARRAY_TAG, 16))
+        header = Endpoint(scope).join().send(UINT8ARRAY_TAG, 16)
+        assert isinstance(header, bytes)
+        header = list(header)
         pages = {"ours": "ours.html#startup", "ours-plain": "ours-plain.html#startup"}
         ours: dict[str, dict[str, list[dict[str, float]]]] = {
             kind: {"cold": [], "warm": []} for kind in pages

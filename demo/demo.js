@@ -118,6 +118,7 @@
 
   // Status line: loading / live, peers heard from, frames in and out.
   const state = $("state");
+  $("profile").textContent = window.webxdcRealtime.config.profile;
   function refresh() {
     const rt = window.webxdcRealtime;
     if (rt.status === "live") {

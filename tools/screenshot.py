@@ -1,6 +1,9 @@
-"""Screenshot the demo as a newcomer would see it: two tabs, one cursor moved, one chat line.
+"""Screenshots as a newcomer would see them (after `make build`).
 
-Usage: python tools/screenshot.py OUT.png   (after `make build`)
+Usage::
+
+    python tools/screenshot.py [OUT.png]                        # the demo: two tabs, a cursor, chat
+    python tools/screenshot.py selftest OUT.jpg [PROFILE]       # the self-test's report, two copies
 """
 
 from __future__ import annotations
@@ -15,6 +18,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser.conftest import serve  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+
+
+def selftest(out: str, profile: str) -> None:
+    with serve(ROOT / "build" / "site") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1000, "height": 900})
+        pages = []
+        for name in ("Ada", "Ben"):
+            page = context.new_page()
+            page.goto(
+                f"{url}/selftest/?profile={profile}#addr={name.lower()}@example.org&name={name}"
+            )
+            pages.append(page)
+        for page in pages:
+            page.wait_for_function("window.selftest?.phase === 'done'", timeout=120_000)
+        jpeg = out.endswith((".jpg", ".jpeg"))
+        # The summary and the first table; the rest of the page is below it.
+        height = pages[0].evaluate("document.querySelectorAll('table')[1].offsetTop + 120")
+        clip = {"x": 0, "y": 0, "width": 1000, "height": height}
+        pages[0].screenshot(path=out, full_page=True, clip=clip, quality=80 if jpeg else None)
+        browser.close()
 
 
 def main(out: str) -> None:
@@ -43,4 +67,7 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")
+    if sys.argv[1:2] == ["selftest"]:
+        selftest(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "strict")
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")

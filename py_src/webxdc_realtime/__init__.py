@@ -27,26 +27,31 @@ which the JS glue also reads while Python loads; ``export_rules()`` gives it.
 The interface the browser adapter gives the JS glue
 ---------------------------------------------------
 One call from JS into Python per app call or per received frame, and the payload
-bytes stay in JS. Every argument and result is a JS primitive, implicitly converted,
-with no proxy per message; headers travel as latin-1 strings, one char per byte:
+bytes stay in JS. Arguments are JS primitives, implicitly converted, with no proxy per
+message; headers travel as latin-1 strings, one char per byte. A *reply* is a JS object
+``{frames, member, ...}``: announcements to post first, and whether the page is in the
+channel afterwards (the glue opens or closes its BroadcastChannel).
 
 (``_browser.BrowserEndpoint`` and ``_browser.BrowserChannel``)
 
-=======================================  ============================================
-JS calls                                 returns
-=======================================  ============================================
-``endpoint.join()``                      a channel (``channel_name``, ``hello``
-                                         frame), or an Error (row 3)
-``channel.set_listener(typeof fn)``      nothing, or an Error (rows 6, 8)
-``channel.send(toStringTag, length)``    the ``HEADER_SIZE``-byte header as a
-                                         Uint8Array, or an Error (rows 7, 8, 9);
-                                         the glue posts ``[header, payload]``
-``channel.receive(header,                ``true``: hand the payload to the listener;
-payload.length)``                        a string: post this frame (the answer to a
-                                         join); ``false``: nothing to do
-``channel.leave()``                      the goodbye frame, or ``null``
-``channel.stats()``                      counters and peers heard from
-=======================================  ============================================
+=========================================  ==========================================
+JS calls                                   returns
+=========================================  ==========================================
+``BrowserEndpoint(chat, instance,          the page's endpoint (``channel_name``,
+profile)``                                 ``header_size``, ``rules_digest``)
+``endpoint.join()``                        a reply with the new ``channel``, or an
+                                           Error (row 3)
+``channel.set_listener(typeof fn)``        nothing, or an Error (rows 6, 8)
+``channel.send(toStringTag, length,        the header (str): post header + payload;
+bytes_ok)``                                an Error (rows 7, 8, 9); or a reply with
+                                           ``header`` (null: not sent) and ``log``
+``channel.leave()``                        a reply
+``endpoint.receive(header,                 ``true``: hand the payload to the listener
+payload.length)``                          of the channel joined last; a string: post
+                                           this frame (the answer to a join);
+                                           ``false``: nothing to do
+``endpoint.stats()``                       counters, peers heard from, profile
+=========================================  ==========================================
 
 A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
 (``error_type``) with the same message, which the glue throws. A bad frame never
