@@ -229,11 +229,8 @@ class Channel:
             As the profile says; under ``strict``, a ``TypeError`` if it is not a
             function, then an ``Error`` if the channel was left.
         """
-        endpoint = self.endpoint
         facts = {"given": given, "trashed": self.trashed}
-        if endpoint._apply(self, endpoint.profile.decide("setListener", facts), facts).listen:
-            self.listener = given
-            endpoint._update_delivery()
+        self.endpoint._apply(self, self.endpoint.profile.decide("setListener", facts), facts)
 
     def send(self, tag: str, length: int | None, bytes_ok: bool | None = None) -> bytes | str:
         """``send(data)``: decide it, and return the header to put before the payload.
@@ -383,6 +380,8 @@ class Endpoint:
             self.peers.clear()
         if rule.trash:
             channel.trashed = True
+        if rule.listen:
+            channel.listener = str(facts["given"])
         self._update_delivery()
         return rule
 
