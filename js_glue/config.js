@@ -1,22 +1,30 @@
 // @ts-check
 /**
- * Where the script finds its files, who this tab is, and which chat and app
- * instance it is in. Read once, synchronously, when the script runs.
+ * Where the script finds its files, who this tab is, and which chat and app instance it
+ * is in. Read once, synchronously, when the script runs.
  *
- * Precedence, first match wins:
- * - base URL: `data-base-url` on the script tag; else the folder of the script's own URL.
- * - snapshot: restore Python from `snapshot.bin.gz` beside the script, unless `data-snapshot="off"`.
- * - host profile: `?profile=` in the page URL; `data-profile` on the script tag; else the
- *   table's default ("strict"). An unknown name is reported on the console; the default applies.
- * - chat id: `?chat=` in the page URL; `data-chat` on the script tag; else "default".
- * - instance id: `?instance=`; `data-instance`; else the page's folder (`/apps/chess/`),
- *   so an app at another path of the same origin is another instance.
- * - selfAddr / selfName: kept if `window.webxdc` already has them; else `#addr=...&name=...`
- *   in the page URL (the convention of the webxdc `hello` mock); else made up for this tab
- *   and kept in sessionStorage, so a reload keeps the identity.
+ * Settings come, first match wins, from the page URL (`?chat=`, ...), the script tag
+ * (`data-chat`, ...), a host's `window.webxdcRealtimeConfig` (set before the script,
+ * e.g. by `webxdc-realtime run`), else defaults:
+ * - base URL (`data-base-url`, `baseUrl`): else the folder of the script's own URL.
+ * - snapshot: restore Python from `snapshot.bin.gz`, unless `data-snapshot="off"`.
+ * - host profile (`?profile=`, `data-profile`, `profile`): else the table's default.
+ * - chat id (`?chat=`, `data-chat`, `chat`): else "default".
+ * - instance id (`?instance=`, `data-instance`, `instance`): else the page's folder, so an
+ *   app at another path of the same origin is another instance.
+ * - API (`data-api`, `api`): "full", the whole webxdc API (default); "realtime": only
+ *   `joinRealtimeChannel` is added to an existing `window.webxdc` (a mock of yours).
+ * - storage (`data-storage`, `storage`): "peer", each peer its own (default); "shared".
+ * - `sendUpdateInterval`, `sendUpdateMaxSize`: host config, else the core's defaults.
+ * Identity, first match wins: `window.webxdc` already has it; the host page's peer
+ * (`window.name`, set by `webxdc-realtime run`: name, address, `isAppSender`,
+ * `isBroadcast`); `#addr=...&name=...` in the page URL (the webxdc `hello` mock's
+ * convention); else made up for this tab and kept in sessionStorage across reloads.
  */
 
 const IDENTITY_KEY = "webxdc-realtime/identity";
+/** `window.name` of a peer of our host page: this prefix, then JSON. */
+export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
 
 /**
  * @typedef {object} Config
@@ -27,6 +35,13 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @property {string} selfName
  * @property {boolean} snapshot  restore Python from snapshot.bin.gz when it matches (`data-snapshot="off"`: never)
  * @property {string} profile  the host profile whose rules apply
+ * @property {"full" | "realtime"} api
+ * @property {"peer" | "shared"} storage
+ * @property {boolean} hosted  a peer of our host page
+ * @property {number} sendUpdateInterval
+ * @property {number} sendUpdateMaxSize
+ * @property {boolean} isAppSender
+ * @property {boolean} isBroadcast
  */
 
 /**
@@ -34,22 +49,33 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @param {Location} location
  * @param {{ selfAddr?: unknown, selfName?: unknown }} existing  the current `window.webxdc`
  * @param {Storage | null} storage  sessionStorage, when the page may use it
- * @param {{ default: string, profiles: Record<string, unknown> }} rules  the profiles there are
+ * @param {import("./rules.js").Table} rules  the profiles there are, the update defaults
+ * @param {Record<string, any>} host  `window.webxdcRealtimeConfig`, or {}
+ * @param {string} windowName  `window.name`
  * @returns {Config}
  */
-export function readConfig(script, location, existing, storage, rules) {
+export function readConfig(script, location, existing, storage, rules, host, windowName) {
   const data = script?.dataset ?? {};
   const query = new URLSearchParams(location.search);
-  const baseUrl = data.baseUrl
-    ? new URL(data.baseUrl, location.href).href
-    : new URL(".", script?.src || location.href).href;
-  const identity = readIdentity(location, existing, storage);
+  /** @param {string} name */
+  const setting = (name) => query.get(name) || data[name] || host[name] || undefined;
+  const base = data.baseUrl || host.baseUrl;
+  const baseUrl = base ? new URL(base, location.href).href : new URL(".", script?.src || location.href).href;
+  const peer = readPeer(windowName);
+  const identity = readIdentity(location, existing, storage, peer);
   return {
     baseUrl: baseUrl.endsWith("/") ? baseUrl : baseUrl + "/",
-    chatId: query.get("chat") || data.chat || "default",
-    instanceId: query.get("instance") || data.instance || new URL(".", location.href).pathname,
-    snapshot: data.snapshot !== "off",
-    profile: readProfile(query.get("profile") || data.profile, rules),
+    chatId: setting("chat") || "default",
+    instanceId: setting("instance") || new URL(".", location.href).pathname,
+    snapshot: (data.snapshot || host.snapshot) !== "off",
+    profile: readProfile(setting("profile"), rules),
+    api: (data.api || host.api) === "realtime" ? "realtime" : "full",
+    storage: (data.storage || host.storage) === "shared" ? "shared" : "peer",
+    hosted: peer !== null && window.parent !== window,
+    sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
+    sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),
+    isAppSender: Boolean(peer?.isAppSender ?? host.isAppSender ?? true),
+    isBroadcast: Boolean(peer?.isBroadcast ?? host.isBroadcast ?? false),
     ...identity,
   };
 }
@@ -69,12 +95,28 @@ function readProfile(asked, rules) {
 }
 
 /**
+ * The identity our host page gave this peer, if it is one.
+ * @param {string} windowName
+ * @returns {Record<string, any> | null}
+ */
+function readPeer(windowName) {
+  if (!windowName.startsWith(PEER_NAME_PREFIX)) return null;
+  try {
+    const peer = JSON.parse(windowName.slice(PEER_NAME_PREFIX.length));
+    return peer && typeof peer === "object" ? peer : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * @param {Location} location
  * @param {{ selfAddr?: unknown, selfName?: unknown }} existing
  * @param {Storage | null} storage
+ * @param {Record<string, any> | null} peer
  * @returns {{ selfAddr: string, selfName: string }}
  */
-function readIdentity(location, existing, storage) {
+function readIdentity(location, existing, storage, peer) {
   const hash = new URLSearchParams(location.hash.slice(1));
   let stored = null;
   try {
@@ -83,9 +125,9 @@ function readIdentity(location, existing, storage) {
     stored = null;
   }
   const made = stored ?? makeIdentity();
-  const selfAddr = String(existing.selfAddr ?? hash.get("addr") ?? made.selfAddr);
-  const selfName = String(existing.selfName ?? hash.get("name") ?? made.selfName);
-  if (!stored && !hash.get("addr")) {
+  const selfAddr = String(existing.selfAddr ?? peer?.addr ?? hash.get("addr") ?? made.selfAddr);
+  const selfName = String(existing.selfName ?? peer?.name ?? hash.get("name") ?? made.selfName);
+  if (!stored && !peer && !hash.get("addr")) {
     try {
       storage?.setItem(IDENTITY_KEY, JSON.stringify(made));
     } catch {

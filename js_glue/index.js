@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * `<script src="webxdc.js"></script>`: gives the page `window.webxdc.joinRealtimeChannel()`,
- * with every tab of the same origin a peer over BroadcastChannel. The channel's rules run
- * in Python (our wheel, under Pyodide), loaded from the files beside this script.
+ * `<script src="webxdc.js"></script>`: gives the page `window.webxdc`, the whole webxdc API
+ * (SPEC-webxdc.md) with `joinRealtimeChannel()` (SPEC.md), every tab of the same origin a
+ * peer over BroadcastChannel, each peer with storage of its own. The rules run in Python
+ * (our wheel, under Pyodide), loaded from the files beside this script.
  *
  * The rules of each call are the core's table for the chosen host profile, embedded here
  * at build time, so that they apply from the first call, before Python is live.
@@ -11,9 +12,13 @@
  * `status`, `ready` (a promise), `timings`, `config` (with `profile`), `profile` (its
  * rules), `stats()`.
  */
+import { installApi } from "./api.js";
 import { readConfig } from "./config.js";
+import { hostLink } from "./host-link.js";
 import { Page } from "./page.js";
 import { loadRuntime } from "./runtime.js";
+import { isolateStorage, peerPrefix } from "./storage.js";
+import { Updates } from "./updates.js";
 
 /* Set by esbuild at build time. */
 /** @type {string} */
@@ -31,13 +36,23 @@ const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
 const w = /** @type {any} */ (window);
 const webxdc = w.webxdc ?? (w.webxdc = {});
 
-let storage = null;
+let session = null;
 try {
-  storage = window.sessionStorage;
+  session = window.sessionStorage;
 } catch {
   // Blocked storage (sandboxed iframe): identities then last one load.
 }
-const config = readConfig(script, window.location, webxdc, storage, RULES);
+const config = readConfig(
+  script,
+  window.location,
+  webxdc,
+  session,
+  RULES,
+  w.webxdcRealtimeConfig ?? {},
+  window.name,
+);
+// Before the app's code runs: storage of this peer's own.
+if (config.storage === "peer") isolateStorage(peerPrefix(config.instanceId, config.selfAddr));
 webxdc.selfAddr ??= config.selfAddr;
 webxdc.selfName ??= config.selfName;
 
@@ -48,6 +63,33 @@ console.info(
   `webxdc realtime: host profile "${config.profile}" (${page.profile.host}); ` +
     `differences from SPEC.md section 2: ${page.profile.differences}`,
 );
+
+const report = hostLink(config.hosted, config.selfAddr);
+const updates = new Updates(config.selfAddr, report);
+/** @type {(core: any) => void} */
+let coreLive = () => {};
+/** @type {(error: unknown) => void} */
+let coreFailed = () => {};
+/** @type {Promise<any>} resolves once Python is live */
+const core = new Promise((resolve, reject) => {
+  coreLive = resolve;
+  coreFailed = reject;
+});
+core.catch(() => {}); // reported when the runtime fails
+if (config.api === "full") {
+  installApi(webxdc, {
+    updates,
+    core,
+    report,
+    members: {
+      sendUpdateInterval: config.sendUpdateInterval,
+      sendUpdateMaxSize: config.sendUpdateMaxSize,
+      isAppSender: config.isAppSender,
+      isBroadcast: config.isBroadcast,
+    },
+    getAllUpdatesMessage: RULES.webxdc.get_all_updates_deprecated,
+  });
+}
 
 const handle = {
   version: VERSION,
@@ -72,19 +114,31 @@ const handle = {
     profile: config.profile,
     t0,
   }).then(
-    ({ endpoint, timings }) => {
+    ({ endpoint, browser, timings }) => {
       handle.timings = timings;
       page.goLive(endpoint);
+      coreLive({ sendToChat: browser.send_to_chat });
+      if (config.api === "full") {
+        updates.start(
+          browser.BrowserUpdates,
+          endpoint.updates_name,
+          config.sendUpdateInterval,
+          config.sendUpdateMaxSize,
+        );
+      }
       console.info(
         `webxdc realtime: live in ${Math.round(performance.now() - t0)} ms ` +
           `(${timings.mode === "snapshot" ? "Python restored from snapshot" : "Pyodide"} ${Math.round(timings.pyodide)} ms, ` +
           `install ${Math.round(timings.install - timings.pyodide)} ms, ` +
           `init ${Math.round(timings.init - timings.install)} ms); chat "${config.chatId}", instance "${config.instanceId}"`,
       );
+      report("status", { status: "live", ms: Math.round(performance.now() - t0) });
       return timings;
     },
     (error) => {
       page.fail(error);
+      coreFailed(error);
+      report("status", { status: "failed", error: String(error) });
       console.error(
         `webxdc realtime: could not load the Python runtime from ${config.baseUrl} ` +
           `(are pyodide.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json and our wheel there?): ${page.failure}`,

@@ -40,6 +40,7 @@
  *   uint8array: string,
  *   silent_listeners: string[],
  *   profiles: Record<string, Profile>,
+ *   webxdc: { send_update_interval: number, send_update_max_size: number, get_all_updates_deprecated: string },
  *   digest: string,
  * }} Table
  */

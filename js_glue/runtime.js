@@ -52,7 +52,8 @@
  * @param {string} options.instanceId
  * @param {string} options.profile  the host profile whose rules the core applies
  * @param {number} options.t0  `performance.now()` when the script started
- * @returns {Promise<{ endpoint: unknown, timings: Timings }>}  endpoint: a `BrowserEndpoint` proxy
+ * @returns {Promise<{ endpoint: any, browser: any, timings: Timings }>}  the page's
+ *   `BrowserEndpoint` and the `webxdc_realtime._browser` module (proxies)
  */
 export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, instanceId, profile, t0 }) {
   const [pyodideModule, manifest] = await Promise.all([
@@ -96,9 +97,9 @@ export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, i
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime._browser");
   const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile);
-  browser.destroy();
   return {
     endpoint,
+    browser,
     timings: { mode, pyodide: pyodideMs, install: installMs, init: performance.now() - t0 },
   };
 }

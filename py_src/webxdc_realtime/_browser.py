@@ -27,6 +27,8 @@ from ._errors import LocalProtocolError
 from ._frame import HEADER_SIZE
 from ._rules import export_rules
 from ._scope import Scope
+from ._send_to_chat import Message, check
+from ._updates import Record, Stored, UpdateLog, parse_record
 
 _RULES_DIGEST = str(export_rules()["digest"])
 
@@ -121,6 +123,7 @@ class BrowserEndpoint:
     def __init__(self, chat_id: str, instance_id: str, profile: str = "strict") -> None:
         self.endpoint = Endpoint(Scope(chat_id, instance_id), profile)
         self.channel_name = self.endpoint.scope.channel_name
+        self.updates_name = self.endpoint.scope.updates_name
 
     def join(self) -> Any:
         """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
@@ -150,3 +153,85 @@ class BrowserEndpoint:
         stats["state"] = "joined" if self.endpoint.member else "left"
         stats["profile"] = self.endpoint.profile.name
         return _to_js(stats)
+
+
+class BrowserUpdates:
+    """The page's update log: the glue's handle on :class:`~webxdc_realtime._updates.UpdateLog`.
+
+    Updates cross as JSON strings; a record as ``[uid, sender, text]``.
+
+    Parameters
+    ----------
+    self_addr : str
+        This peer.
+    stored : JS array of [serial, uid]
+        This peer's log, as the glue kept it.
+    chat : JS array of [uid, sender, text]
+        The chat's records, in order.
+    interval_ms, max_size : int
+        ``sendUpdateInterval``, ``sendUpdateMaxSize``.
+    """
+
+    def __init__(
+        self, self_addr: str, stored: Any, chat: Any, interval_ms: int, max_size: int
+    ) -> None:
+        records = [Record(*r) for r in chat.to_py()]
+        pairs = [(int(serial), str(uid)) for serial, uid in stored.to_py()]
+        self.log = UpdateLog(self_addr, pairs, records, interval_ms, max_size)
+
+    def added(self) -> Any:
+        """Return what the log took from the chat at start, to keep: ``[[serial, uid]]``."""
+        return to_js([[s.serial, s.record.uid] for s in self.log.added])
+
+    def send(self, text: str | None, why: str, descr: bool, now: float) -> Any:
+        """``sendUpdate``: console messages, and the stored update if valid.
+
+        Returns ``{errors, warnings, stored}``; ``stored`` is null or ``{serial, record,
+        delivery, info, summary, document}``.
+        """
+        sent = self.log.send(text, why=why, descr=descr, now=now)
+        stored = None
+        if sent.stored is not None:
+            stored = {
+                **self._stored(sent.stored),
+                "info": sent.chat.info,
+                "summary": sent.chat.summary,
+                "document": sent.chat.document,
+            }
+        return _to_js({"errors": sent.errors, "warnings": sent.warnings, "stored": stored})
+
+    def receive(self, value: Any) -> Any:
+        """Take a record from another tab.
+
+        Returns ``{serial, record, delivery, notify}``, or null if the record is
+        malformed or already stored.
+        """
+        record = parse_record(value.to_py() if hasattr(value, "to_py") else value)
+        stored = None if record is None else self.log.receive(record)
+        if stored is None:
+            return None
+        return _to_js({**self._stored(stored), "notify": self.log.notification(stored)})
+
+    def after(self, serial: int) -> Any:
+        """``setUpdateListener(cb, serial)``: the deliveries (JSON) of every later update."""
+        return to_js([self.log.delivery(s) for s in self.log.after(int(serial))])
+
+    def _stored(self, stored: Stored) -> dict[str, Any]:
+        return {
+            "serial": stored.serial,
+            "record": list(stored.record),
+            "delivery": self.log.delivery(stored),
+        }
+
+
+def send_to_chat(
+    text: bool,
+    file: bool,
+    name: bool,
+    data_keys: int,
+    blob: bool,
+    base64: bool,
+    plain_text: bool,
+) -> Any:
+    """``sendToChat``: ``[rejection, data key]`` (see ``_send_to_chat.check``)."""
+    return to_js(list(check(Message(text, file, name, data_keys, blob, base64, plain_text))))

@@ -57,6 +57,7 @@ from ._errors import (
     TRASHED,
     ErrorType,
 )
+from ._updates import GET_ALL_UPDATES_DEPRECATED, SEND_UPDATE_INTERVAL, SEND_UPDATE_MAX_SIZE
 
 Call = Literal["join", "setListener", "send", "leave"]
 CALLS: Final[tuple[Call, ...]] = ("join", "setListener", "send", "leave")
@@ -367,8 +368,9 @@ def export_rules() -> dict[str, object]:
     -------
     dict
         ``{"version", "default", "limit", "uint8array", "silent_listeners",
-        "profiles": {name: profile}, "digest"}``; ``digest`` is a hash of the rest,
-        which the glue compares with the live core's.
+        "profiles": {name: profile}, "webxdc": {defaults and messages of the rest of
+        the API}, "digest"}``; ``digest`` is a hash of the rest, which the glue compares
+        with the live core's.
     """
     table: dict[str, object] = {
         "version": 1,
@@ -377,6 +379,11 @@ def export_rules() -> dict[str, object]:
         "uint8array": UINT8ARRAY_TAG,
         "silent_listeners": sorted(SILENT_LISTENERS),
         "profiles": {name: profile.export() for name, profile in PROFILES.items()},
+        "webxdc": {
+            "send_update_interval": SEND_UPDATE_INTERVAL,
+            "send_update_max_size": SEND_UPDATE_MAX_SIZE,
+            "get_all_updates_deprecated": GET_ALL_UPDATES_DEPRECATED,
+        },
     }
     table["digest"] = rules_digest(table)
     return table

@@ -18,6 +18,7 @@ from ._frame import TOPIC_SIZE
 
 _DOMAIN: Final = b"webxdc-realtime/1"
 CHANNEL_NAME_PREFIX: Final = "webxdc-realtime/1/"
+UPDATES_NAME_PREFIX: Final = "webxdc-updates/1/"
 
 
 def _length_prefixed(text: str) -> bytes:
@@ -43,7 +44,9 @@ class Scope:
         16-byte hash of both ids; stable across runs, platforms and versions of
         this package that speak frame version 1.
     channel_name : str
-        The BroadcastChannel name for this scope.
+        The BroadcastChannel name for this scope's realtime frames.
+    updates_name : str
+        The BroadcastChannel name for this scope's updates, and their key in storage.
 
     Raises
     ------
@@ -55,6 +58,7 @@ class Scope:
     instance_id: str
     topic: bytes = field(init=False, repr=False)
     channel_name: str = field(init=False, repr=False)
+    updates_name: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, value in (("chat id", self.chat_id), ("instance id", self.instance_id)):
@@ -67,3 +71,4 @@ class Scope:
         ).digest()[:TOPIC_SIZE]
         object.__setattr__(self, "topic", digest)
         object.__setattr__(self, "channel_name", CHANNEL_NAME_PREFIX + digest.hex())
+        object.__setattr__(self, "updates_name", UPDATES_NAME_PREFIX + digest.hex())

@@ -131,13 +131,14 @@ def _kind(value: object) -> str:
     return "an object"
 
 
-def validate(text: str | None, why: str = "") -> tuple[dict[str, Any] | None, str]:
+def validate(text: object, why: str = "") -> tuple[dict[str, Any] | None, str]:
     """Check an update given as its JSON (``JSON.stringify(update)``).
 
     Parameters
     ----------
     text : str or None
-        The JSON, or None when ``JSON.stringify`` threw or gave nothing.
+        The JSON, or None (anything not a str) when ``JSON.stringify`` threw or gave
+        nothing.
     why : str
         What ``JSON.stringify`` said when it threw.
 
@@ -148,7 +149,7 @@ def validate(text: str | None, why: str = "") -> tuple[dict[str, Any] | None, st
     error : str
         Why it is invalid ("" when it is valid).
     """
-    if text is None:
+    if not isinstance(text, str):
         detail = f": {why}" if why else ""
         return None, f"the update is not JSON-serialisable{detail}"
     try:

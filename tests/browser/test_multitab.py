@@ -54,11 +54,22 @@ def test_row1_api_exists_synchronously_before_the_runtime(fresh: Any) -> None:
 
 
 def test_row1_existing_webxdc_is_augmented_not_replaced(fresh: Any) -> None:
-    tab = fresh("mock.html")
+    # data-api="realtime": only joinRealtimeChannel is added to the mock on the page.
+    tab = fresh("mock-realtime.html")
     assert tab.js("webxdc.sendUpdate()") == "mine"
-    assert tab.js("typeof webxdc.setUpdateListener") == "function"
+    assert tab.js("webxdc.mockOnly") == "kept"
     assert tab.js("webxdc.selfAddr") == "mock@example.org"
     assert tab.js("webxdc.selfName") == "Mock"
+    assert tab.js("typeof webxdc.joinRealtimeChannel") == "function"
+
+
+def test_row1_by_default_the_whole_api_replaces_a_mocks_members_but_its_identity(
+    fresh: Any,
+) -> None:
+    tab = fresh("mock.html")
+    assert tab.js("webxdc.sendUpdate({payload: 1})") is None  # ours: returns nothing
+    assert tab.js("webxdc.mockOnly") == "kept"  # what we do not define stays
+    assert tab.js("[webxdc.selfAddr, webxdc.selfName]") == ["mock@example.org", "Mock"]
     assert tab.js("typeof webxdc.joinRealtimeChannel") == "function"
 
 

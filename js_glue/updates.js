@@ -1,0 +1,257 @@
+// @ts-check
+/**
+ * Updates: `sendUpdate` and `setUpdateListener`, between the tabs of a chat and app
+ * instance, and kept across reloads.
+ *
+ * The core (`BrowserUpdates`) decides: what is valid, which serial an update gets, what
+ * a listener replays, whom `notify` is for. This module keeps what it decided (IndexedDB:
+ * the chat's records, shared by its peers, and each peer's log of serials) and carries
+ * records to the other tabs (a BroadcastChannel per chat and app instance). A record goes
+ * to the others only once it is kept, so that a tab starting meanwhile gets it from one
+ * place or the other, and the core stores it once either way.
+ *
+ * Calls made before Python is live wait for it, in order; the update is read
+ * (`JSON.stringify`) at the call, as the app had it then.
+ */
+import { openOwnDatabase } from "./storage.js";
+
+const DB_NAME = "webxdc-realtime-updates";
+const DB_VERSION = 1;
+const PREFIX = "webxdc realtime:";
+
+/**
+ * @typedef {[string, string, string]} UpdateRecord  uid, sender, JSON
+ * @typedef {{ serial: number, record: UpdateRecord, delivery: string }} StoredUpdate
+ * @typedef {(kind: string, data: Record<string, unknown>) => void} Report
+ */
+
+export class Updates {
+  /** @type {any} the core's BrowserUpdates, once live */
+  core = null;
+  /** @type {Array<() => void>} calls made before live */
+  pending = [];
+  /** @type {((update: unknown) => void) | null} */
+  listener = null;
+  /** @type {Array<string | (() => void)>} deliveries (JSON) and promises to resolve, in order */
+  queue = [];
+  draining = false;
+  /** @type {IDBDatabase | null} */
+  db = null;
+  /** @type {BroadcastChannel | null} */
+  wire = null;
+  scope = "";
+
+  /**
+   * @param {string} selfAddr
+   * @param {Report} report  tells the host page (or the console) what the chat shows
+   */
+  constructor(selfAddr, report) {
+    this.selfAddr = selfAddr;
+    this.report = report;
+  }
+
+  /**
+   * `sendUpdate(update, descr)`: never throws.
+   * @param {unknown} update
+   * @param {unknown} descr
+   */
+  send(update, descr) {
+    /** @type {string | undefined} undefined (None in Python; null would not be) when it is no JSON */
+    let text;
+    let why = "";
+    try {
+      text = JSON.stringify(update);
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
+    const described = descr !== undefined && descr !== null && descr !== "";
+    const now = performance.now();
+    this.#whenLive(() => {
+      let out;
+      try {
+        out = this.core.send(text, why, described, now);
+      } catch (error) {
+        console.error(`${PREFIX} sendUpdate failed in the core (a bug):`, error);
+        return;
+      }
+      for (const message of out.errors) console.error(message);
+      for (const message of out.warnings) console.warn(message);
+      const stored = out.stored;
+      if (!stored) return;
+      this.#deliver(stored.delivery);
+      this.#keep(stored, true);
+      this.report("update", {
+        serial: stored.serial,
+        info: stored.info,
+        summary: stored.summary,
+        document: stored.document,
+      });
+    });
+  }
+
+  /**
+   * `setUpdateListener(listener, serial)`
+   * @param {(update: unknown) => void} listener
+   * @param {unknown} serial
+   * @returns {Promise<void>}
+   */
+  listen(listener, serial) {
+    return new Promise((resolve) =>
+      this.#whenLive(() => {
+        this.listener = listener;
+        const from = Number.isFinite(Number(serial)) ? Math.max(0, Math.floor(Number(serial))) : 0;
+        this.queue.push(...this.core.after(from), () => resolve());
+        this.#drain();
+      }),
+    );
+  }
+
+  /**
+   * Python is live: read what was kept, give it to the core, open the channel to the
+   * other tabs, then carry out the calls made meanwhile.
+   * @param {any} BrowserUpdates  the core's class
+   * @param {string} scope  the updates channel's name (one per chat and app instance)
+   * @param {number} interval
+   * @param {number} maxSize
+   */
+  async start(BrowserUpdates, scope, interval, maxSize) {
+    this.scope = scope;
+    /** @type {{ uid: string, sender: string, text: string }[]} */
+    let chat = [];
+    /** @type {{ serial: number, uid: string }[]} */
+    let log = [];
+    try {
+      this.db = await openDatabase();
+      const tx = this.db.transaction(["chat", "log"], "readonly");
+      [chat, log] = await Promise.all([
+        done(tx.objectStore("chat").index("scope").getAll(scope)),
+        done(
+          tx
+            .objectStore("log")
+            .getAll(IDBKeyRange.bound([scope, this.selfAddr, 0], [scope, this.selfAddr, Infinity])),
+        ),
+      ]);
+    } catch (error) {
+      this.db = null;
+      console.warn(`${PREFIX} updates are kept in memory only: IndexedDB is not available here (${error})`);
+    }
+    this.core = BrowserUpdates(
+      this.selfAddr,
+      log.map((entry) => [entry.serial, entry.uid]),
+      chat.map((entry) => [entry.uid, entry.sender, entry.text]),
+      interval,
+      maxSize,
+    );
+    this.#put((tx) => {
+      for (const [serial, uid] of this.core.added())
+        tx.objectStore("log").put({ scope, peer: this.selfAddr, serial, uid });
+    });
+    this.wire = new BroadcastChannel(scope);
+    this.wire.onmessage = (event) => {
+      const got = this.core.receive(event.data);
+      if (!got) return; // malformed, or known already
+      this.#keep(got, false);
+      this.#deliver(got.delivery);
+      if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
+    };
+    for (const call of this.pending.splice(0)) call();
+  }
+
+  /** @param {() => void} call */
+  #whenLive(call) {
+    if (this.core) call();
+    else this.pending.push(call);
+  }
+
+  /** @param {string} delivery  JSON of what the listener gets */
+  #deliver(delivery) {
+    this.queue.push(delivery);
+    this.#drain();
+  }
+
+  /** Hand queued updates to the listener, in order, asynchronously. */
+  #drain() {
+    if (this.draining) return;
+    this.draining = true;
+    queueMicrotask(() => {
+      this.draining = false;
+      for (const item of this.queue.splice(0)) {
+        if (typeof item === "function") {
+          item();
+        } else if (this.listener) {
+          try {
+            this.listener(JSON.parse(item));
+          } catch (error) {
+            console.error(
+              `${PREFIX} the app's update listener threw; later updates are still delivered.`,
+              error,
+            );
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Keep an update in this peer's log (and, our own, in the chat's records); then, our
+   * own, send it to the other tabs.
+   * @param {StoredUpdate} stored
+   * @param {boolean} own
+   */
+  #keep(stored, own) {
+    const [uid, sender, text] = stored.record;
+    const record = Array.from(stored.record);
+    this.#put(
+      (tx) => {
+        if (own) tx.objectStore("chat").add({ scope: this.scope, uid, sender, text });
+        tx.objectStore("log").put({ scope: this.scope, peer: this.selfAddr, serial: stored.serial, uid });
+      },
+      own ? () => this.wire?.postMessage(record) : undefined,
+    );
+  }
+
+  /**
+   * A write transaction over both stores; `then` once it is committed (at once without
+   * a database).
+   * @param {(tx: IDBTransaction) => void} write
+   * @param {() => void} [then]
+   */
+  #put(write, then) {
+    if (!this.db) {
+      then?.();
+      return;
+    }
+    const tx = this.db.transaction(["chat", "log"], "readwrite");
+    write(tx);
+    tx.oncomplete = () => then?.();
+    tx.onerror = () => {
+      console.error(`${PREFIX} could not keep an update:`, tx.error);
+      then?.();
+    };
+  }
+}
+
+/** @returns {Promise<IDBDatabase>} */
+async function openDatabase() {
+  const request = openOwnDatabase(DB_NAME, DB_VERSION);
+  request.onupgradeneeded = () => {
+    const db = request.result;
+    db.createObjectStore("chat", { autoIncrement: true }).createIndex("scope", "scope");
+    db.createObjectStore("log", { keyPath: ["scope", "peer", "serial"] });
+  };
+  const db = await done(request);
+  db.onversionchange = () => db.close(); // a reset deletes the database: let it
+  return db;
+}
+
+/**
+ * @template T
+ * @param {IDBRequest<T>} request
+ * @returns {Promise<T>}
+ */
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
