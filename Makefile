@@ -11,12 +11,13 @@ PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
 WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
 JS_SRC := $(wildcard js_glue/*.js) tools/build-js.mjs
-SELFTEST_SRC := $(wildcard js_glue/selftest/*) tools/build-selftest.mjs tools/pack_xdc.py
+SELFTEST_SRC := $(wildcard js_glue/selftest/*) tools/build-page.mjs tools/pack_xdc.py
+HOST_SRC := $(wildcard js_glue/host/*) tools/build-page.mjs
 XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build xdc demo bench lint test clean
+.PHONY: setup browser build xdc demo run bench lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -58,18 +59,19 @@ $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyod
 
 
 # dist/: everything webxdc.js needs at run time; copy it next to an app's index.html.
-dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs tools/export_rules.py $(JS_SRC)
+dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs tools/export_rules.py $(JS_SRC) $(HOST_SRC)
 	rm -rf dist
 	$(PY) tools/pyodide_dir.py dist $(WHEEL)
 	rm -f dist/package.json
 	node tools/make-snapshot.mjs dist $(notdir $(WHEEL)) $(VERSION)
 	$(PY) tools/export_rules.py dist/rules.json
 	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION) dist/rules.json
+	node tools/build-page.mjs js_glue/host dist/host host.js index.html host.css
 	touch $@
 
 # The realtime self-test app, for any host: send it to a chat (see README).
 $(XDC): dist/.stamp $(SELFTEST_SRC)
-	node tools/build-selftest.mjs build/selftest
+	node tools/build-page.mjs js_glue/selftest build/selftest selftest.js index.html style.css manifest.toml icon.png
 	$(PY) tools/pack_xdc.py build/selftest $@
 
 xdc: setup $(XDC)
@@ -90,6 +92,11 @@ demo: build
 	@echo "Demo: http://127.0.0.1:8000/  (open it in two tabs, or press \"Add peer\"; Ctrl-C stops)"
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory build/site
 
+# Any webxdc app with several peers: make run APP=path/to/app-or.xdc [ARGS="--peers 3"]
+run: build
+	@if [ -z "$(APP)" ]; then echo "usage: make run APP=path/to/app (a folder with index.html, or an .xdc) [ARGS='--peers 3']" >&2; exit 2; fi
+	$(VENV)/bin/webxdc-realtime run "$(APP)" $(ARGS)
+
 # Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
 # README's Performance section. Never fails on time.
 bench: build
@@ -99,7 +106,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages bench
+	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps bench
 	npx tsc -p jsconfig.json
 
 test: build lint

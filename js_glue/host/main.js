@@ -1,0 +1,271 @@
+// @ts-check
+/**
+ * The host page of `webxdc-realtime run`: the app's peers side by side, each an iframe of
+ * the app with its own identity (given through the iframe's name, which our webxdc.js
+ * reads), and what the chat would show. Peers tell this page what happens (postMessage);
+ * this page tells the command how many are live.
+ *
+ * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`.
+ */
+
+const PEER_NAME_PREFIX = "webxdc-realtime-peer:"; // as js_glue/config.js reads it
+const PEERS_KEY = "webxdc-realtime/host/peers";
+const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
+const COLOURS = ["#6d4aff", "#e0457b", "#1f9d74", "#e8891c", "#2f80ed", "#9b51e0", "#c0392b", "#16a085"];
+
+/**
+ * @typedef {{ addr: string, name: string, colour: string }} Identity
+ * @typedef {Identity & { status: "loading" | "live" | "failed", ms: number, away: boolean, card?: HTMLElement }} Peer
+ * @typedef {{ kind: string, peer: string, text: string }} Line
+ */
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const opened = performance.now();
+
+const host = {
+  /** @type {Record<string, any>} */
+  app: {},
+  /** @type {Peer[]} */
+  peers: [],
+  chat: {
+    /** @type {Line[]} */ lines: [],
+    summary: /** @type {string | null} */ (null),
+    document: /** @type {string | null} */ (null),
+  },
+  addPeer,
+  reset,
+};
+/** @type {any} */ (window).host = host;
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attrs]
+ * @param {Array<Node | string>} [children]
+ */
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** @returns {Identity} a name not in use */
+function newIdentity() {
+  const used = new Set(host.peers.map((p) => p.name));
+  const index = NAMES.findIndex((n) => !used.has(n));
+  const name = index >= 0 ? NAMES[index] : `Peer ${host.peers.length + 1}`;
+  const at = index >= 0 ? index : host.peers.length;
+  return { addr: `${name.toLowerCase()}@peers.localhost`, name, colour: COLOURS[at % COLOURS.length] };
+}
+
+function save() {
+  const peers = host.peers.map(({ addr, name, colour }) => ({ addr, name, colour }));
+  localStorage.setItem(PEERS_KEY, JSON.stringify({ run: host.app.run, peers }));
+}
+
+/** @param {Identity} identity */
+function frameName(identity) {
+  return PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name });
+}
+
+/** @param {Peer} peer */
+function card(peer) {
+  const status = el("span", { class: `pill ${peer.status}` }, [
+    peer.status === "loading" ? "loading…" : peer.status,
+  ]);
+  const reload = el("button", { type: "button", title: "Reload this peer" }, ["↻"]);
+  const pop = el("button", { type: "button", title: "Open this peer in its own tab" }, ["↗"]);
+  const remove = el("button", { type: "button", title: "Remove this peer" }, ["✕"]);
+  const body = peer.away
+    ? el("div", { class: "away" }, [
+        "Opened in its own tab.",
+        el("button", { type: "button" }, ["Bring it back"]),
+      ])
+    : el("iframe", { title: `${peer.name}'s view of the app` });
+  if (body instanceof HTMLIFrameElement) {
+    body.name = frameName(peer); // before src: the page reads it when it starts
+    body.src = "/app/index.html";
+  } else {
+    body.querySelector("button")?.addEventListener("click", () => {
+      peer.away = false;
+      peer.status = "loading";
+      render();
+    });
+  }
+  reload.addEventListener("click", () => {
+    peer.status = "loading";
+    updateStatus(peer);
+    if (body instanceof HTMLIFrameElement) body.contentWindow?.location.reload();
+  });
+  pop.addEventListener("click", () => {
+    window.open("/app/index.html", frameName(peer));
+    peer.away = true;
+    render();
+  });
+  remove.addEventListener("click", () => {
+    host.peers = host.peers.filter((p) => p !== peer);
+    save();
+    render();
+  });
+  const header = el("header", {}, [
+    el("b", {}, [peer.name]),
+    el("span", { class: "addr" }, [peer.addr]),
+    status,
+    reload,
+    pop,
+    remove,
+  ]);
+  return el("section", { class: "peer", "data-addr": peer.addr, style: `--peer: ${peer.colour}` }, [
+    header,
+    body,
+  ]);
+}
+
+/** Draw the cards that are missing or changed, drop those of peers gone; never move an
+ * iframe (that would reload it). */
+function render() {
+  const main = $("peers");
+  for (const node of Array.from(main.children)) {
+    if (!host.peers.some((p) => p.card === node)) node.remove();
+  }
+  for (const peer of host.peers) {
+    if (peer.card?.isConnected && !peer.away === !!peer.card.querySelector("iframe")) continue;
+    const fresh = card(peer);
+    if (peer.card?.isConnected) peer.card.replaceWith(fresh);
+    else main.append(fresh);
+    peer.card = fresh;
+  }
+  $("about").textContent =
+    `${host.peers.length} peer${host.peers.length === 1 ? "" : "s"} · host profile "${host.app.profile}" · ` +
+    `chat "${host.app.chat}"${host.app.csp ? "" : " · no Content-Security-Policy"} · ${host.app.source}`;
+  tellCommand();
+}
+
+/** @param {Peer} peer */
+function updateStatus(peer) {
+  const pill = peer.card?.querySelector(".pill");
+  if (pill) {
+    pill.className = `pill ${peer.status}`;
+    pill.textContent =
+      peer.status === "live"
+        ? `live in ${(peer.ms / 1000).toFixed(1)} s`
+        : peer.status === "loading"
+          ? "loading…"
+          : "failed";
+  }
+  tellCommand();
+}
+
+/** How many peers are live, for the command's progress line. */
+function tellCommand() {
+  const present = host.peers.filter((p) => !p.away);
+  const body = {
+    total: present.length,
+    live: present.filter((p) => p.status === "live").length,
+    failed: present.filter((p) => p.status === "failed").length,
+    ms: Math.round(performance.now() - opened),
+  };
+  fetch("/_webxdc/status", { method: "POST", body: JSON.stringify(body) }).catch(() => {});
+}
+
+function addPeer() {
+  host.peers.push({ ...newIdentity(), status: "loading", ms: 0, away: false });
+  save();
+  render();
+}
+
+/**
+ * @param {string} kind
+ * @param {Peer | undefined} peer
+ * @param {Array<Node | string>} content
+ * @param {string} text
+ */
+function line(kind, peer, content, text) {
+  host.chat.lines.push({ kind, peer: peer?.addr ?? "", text });
+  const item = el("li", { class: kind, style: `--peer: ${peer?.colour ?? "#ccc"}` }, content);
+  $("lines").append(item);
+}
+
+/** What the peers tell us. */
+window.addEventListener("message", (event) => {
+  const data = event.data;
+  if (event.origin !== location.origin || data?.source !== "webxdc-realtime") return;
+  const peer = host.peers.find((p) => p.addr === data.peer);
+  const who = peer?.name ?? data.peer;
+  if (data.kind === "status" && peer) {
+    peer.status = data.status;
+    peer.ms = data.ms ?? 0;
+    updateStatus(peer);
+  } else if (data.kind === "update") {
+    if (data.info) line("info", peer, [el("small", {}, [who]), String(data.info)], String(data.info));
+    if (data.summary != null) $("summary").textContent = host.chat.summary = String(data.summary);
+    if (data.document != null) $("document").textContent = host.chat.document = String(data.document);
+  } else if (data.kind === "notify") {
+    const text = String(data.text);
+    line("notify", peer, [el("small", {}, [`notification for ${who}`]), text], text);
+  } else if (data.kind === "sendToChat") {
+    const file = data.file ? `${data.file.name} (${data.file.size} bytes)` : "";
+    const text = [data.text, file].filter(Boolean).join(" + ");
+    line("sendToChat", peer, [el("small", {}, [`${who} would send to a chat (sendToChat)`]), text], text);
+  }
+});
+
+/** Clear every peer's storage and the chat's updates, then start the peers again. */
+async function reset() {
+  for (const peer of host.peers) {
+    peer.card?.remove();
+    peer.card = undefined;
+    peer.status = "loading";
+  }
+  const peers = localStorage.getItem(PEERS_KEY);
+  localStorage.clear();
+  if (peers) localStorage.setItem(PEERS_KEY, peers);
+  sessionStorage.clear();
+  const databases = (await indexedDB.databases?.()) ?? [];
+  await Promise.all(
+    databases.map(
+      (db) =>
+        new Promise((done) => {
+          const request = indexedDB.deleteDatabase(String(db.name));
+          request.onsuccess = request.onerror = request.onblocked = () => done(null);
+        }),
+    ),
+  );
+  if (typeof caches !== "undefined") for (const name of await caches.keys()) await caches.delete(name);
+  host.chat = { lines: [], summary: null, document: null };
+  $("lines").replaceChildren();
+  $("summary").textContent = $("document").textContent = "—";
+  render();
+}
+
+async function start() {
+  host.app = await (await fetch("/_webxdc/app.json")).json();
+  document.title = `${host.app.name} · webxdc-realtime run`;
+  $("name").textContent = host.app.name;
+  if (host.app.icon) {
+    const icon = /** @type {HTMLImageElement} */ ($("icon"));
+    icon.src = host.app.icon;
+    icon.hidden = false;
+    document.head.append(el("link", { rel: "icon", href: host.app.icon }));
+  }
+  // The same identities across reloads of this page (their storage is theirs); a new run
+  // of the command starts with as many peers as it was told, the first ones kept.
+  /** @type {{ run?: number, peers?: Identity[] }} */
+  let kept = {};
+  try {
+    kept = JSON.parse(localStorage.getItem(PEERS_KEY) ?? "{}") ?? {};
+  } catch {
+    kept = {};
+  }
+  const identities = Array.isArray(kept.peers) ? kept.peers : [];
+  if (kept.run !== host.app.run) identities.length = Math.min(identities.length, host.app.peers);
+  host.peers = identities.map((identity) => ({ ...identity, status: "loading", ms: 0, away: false }));
+  while (host.peers.length < host.app.peers)
+    host.peers.push({ ...newIdentity(), status: "loading", ms: 0, away: false });
+  save();
+  $("add").addEventListener("click", addPeer);
+  $("reset").addEventListener("click", () => reset());
+  render();
+}
+
+start();

@@ -1,0 +1,127 @@
+"""Running `webxdc-realtime run` as a user does: the installed command, in a subprocess,
+on a free port; its host page opened in headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND = Path(sys.executable).parent / "webxdc-realtime"
+PINGBOARD = ROOT / "tests" / "apps" / "pingboard"
+PEER_PREFIX = "webxdc-realtime-peer:"
+
+
+class Run:
+    """A running `webxdc-realtime run`: its address and everything it printed so far."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self.url = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 30
+        while not self.url and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert self.url, f"no address printed: {self.lines}"
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            found = re.search(r"open (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+
+    def said(self, needle: str) -> list[str]:
+        return [line for line in self.lines if needle in line]
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C, as a user would; the exit status and the last line."""
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=15)
+        self._reader.join(timeout=5)
+        return code, self.lines[-1] if self.lines else ""
+
+
+@contextlib.contextmanager
+def run(app: Path | str, *args: str) -> Iterator[Run]:
+    process = subprocess.Popen(
+        [str(COMMAND), "run", str(app), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    running = Run(process)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            code, last = running.stop()
+            assert code == 0, running.lines
+            assert "stopped" in last, running.lines
+
+
+class HostPage:
+    """The host page in a browser context of its own (its storage, its IndexedDB)."""
+
+    def __init__(self, context: Any, url: str) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.console: list[tuple[str, str]] = []
+        self.page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
+        self.page.set_default_timeout(120_000)
+        self.page.goto(url)
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def log(self) -> list[tuple[str, str]]:
+        """The console so far (Playwright's sync API delivers events only while called)."""
+        self.page.evaluate("0")
+        return self.console
+
+    def wait_live(self, count: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        statuses: list[str] = []
+        while time.monotonic() < deadline:
+            statuses = self.js("host.peers.filter((p) => !p.away).map((p) => p.status)")
+            if len(statuses) == count and all(s == "live" for s in statuses):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"peers not live: {statuses}")
+
+    def peers(self) -> list[Any]:
+        """The peers' frames, in the page's order."""
+        names = self.js("host.peers.filter((p) => !p.away).map((p) => p.addr)")
+        frames = {f.name: f for f in self.page.frames if f.name.startswith(PEER_PREFIX)}
+        by_addr = {name.split('"addr":"', 1)[1].split('"', 1)[0]: f for name, f in frames.items()}
+        return [by_addr[addr] for addr in names]
+
+
+@pytest.fixture
+def host_page(chromium: Any) -> Iterator[Callable[[str], HostPage]]:
+    contexts: list[Any] = []
+
+    def open_page(url: str) -> HostPage:
+        context = chromium.new_context(viewport={"width": 1500, "height": 900})
+        contexts.append(context)
+        return HostPage(context, url)
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
