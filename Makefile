@@ -98,9 +98,11 @@ run: build
 	$(VENV)/bin/webxdc-realtime run "$(APP)" $(ARGS)
 
 # Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
-# README's Performance section. Never fails on time.
+# README's Performance section; then `webxdc-realtime run`'s time to live and memory per
+# peer. Never fails on time.
 bench: build
 	$(PY) bench/run.py
+	$(PY) bench/host.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,8 @@
 Usage::
 
     python tools/screenshot.py [OUT.png]                        # the demo: two tabs, a cursor, chat
-    python tools/screenshot.py selftest OUT.jpg [PROFILE]       # the self-test's report, two copies
+    python tools/screenshot.py selftest OUT.png [PROFILE]       # the self-test's report, two copies
+    python tools/screenshot.py host OUT.png                     # `webxdc-realtime run`, 3 peers
 """
 
 from __future__ import annotations
@@ -41,6 +42,27 @@ def selftest(out: str, profile: str) -> None:
         browser.close()
 
 
+def host(out: str) -> None:
+    """`webxdc-realtime run tests/apps/pingboard --peers 3`, after a few notes and a ping."""
+    from cli.conftest import PINGBOARD, HostPage, run
+
+    with run(PINGBOARD, "--peers", "3") as command, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = HostPage(browser.new_context(viewport={"width": 1500, "height": 860}), command.url)
+        page.wait_live(3)
+        ada, ben, cleo = page.peers()
+        for frame in (ada, ben, cleo):
+            frame.wait_for_function("fixture.ready")
+        ada.click("#add")
+        time.sleep(0.3)
+        cleo.click("#add")
+        time.sleep(0.3)
+        ben.click("#ping")
+        time.sleep(1)
+        page.page.screenshot(path=out)
+        browser.close()
+
+
 def main(out: str) -> None:
     with serve(ROOT / "build" / "site") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -69,5 +91,7 @@ def main(out: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["selftest"]:
         selftest(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "strict")
+    elif sys.argv[1:2] == ["host"]:
+        host(sys.argv[2])
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")

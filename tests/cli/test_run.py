@@ -206,3 +206,24 @@ def test_an_invalid_app_gets_a_clear_error(tmp_path: Path, make: Any, message: s
     assert done.returncode == 2
     assert message in done.stderr
     assert done.stderr.startswith(f"webxdc-realtime: {path}: ")
+
+
+def test_the_self_test_runs_in_the_host_page_under_a_profile(host_page: Any) -> None:
+    xdc = ROOT / "dist" / "realtime-selftest.xdc"
+    with run(xdc, "--peers", "2", "--profile", "mobile") as command:
+        host = host_page(command.url)
+        host.wait_live(2)
+        copies = host.peers()
+        assert wait_for(
+            lambda: all(f.evaluate("window.selftest?.phase") == "done" for f in copies), 60
+        )
+        for frame in copies:
+            rows = frame.evaluate("selftest.rows")
+            assert {r["id"] for r in rows if r["status"] == "differs"} == {
+                "3",
+                "6",
+                "7",
+                "8-send",
+                "8-listener",
+                "9",
+            }

@@ -1,0 +1,97 @@
+"""`webxdc-realtime run`: how long from the command to all peers live, and what a peer costs.
+
+Runs the command on tests/apps/pingboard with 1 to 4 peers, opens its host page in a new
+(cold) browser context, and waits for the command to print "peers: all N live". Memory is
+the PSS of every renderer process the page made, at steady state; the cost of a peer is
+the slope of that over N (least squares). Median of --reps runs. Prints a table; never
+fails on time.
+
+Usage: python bench/host.py [--reps N] [--peers 1,2,3,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+from run import pss_mib, renderers  # noqa: E402
+
+from cli.conftest import COMMAND, PINGBOARD, Run  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+
+
+def once(browser: object, peers: int) -> tuple[float, float, float]:
+    """Seconds from the command to all live, as the page says it, and renderer PSS MiB."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(COMMAND), "run", str(PINGBOARD), "--port", "0", "--peers", str(peers)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    command = Run(process)
+    try:
+        before = renderers()
+        context = browser.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(command.url)
+        deadline = time.monotonic() + 180
+        while not command.said(f"peers: all {peers} live") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        live = time.monotonic() - started
+        (line,) = command.said(f"peers: all {peers} live")
+        page_says = float(line.split(", ")[1].split(" s ")[0])
+        for _ in range(2):  # steady state: let garbage (the decompressed snapshots) go
+            time.sleep(1.5)
+            page.evaluate("window.gc && gc()")
+            for frame in page.frames[1:]:
+                frame.evaluate("window.gc && gc()")
+        time.sleep(0.5)
+        memory = sum(pss_mib(pid) for pid in renderers() - before)
+        context.close()
+        return live, page_says, memory
+    finally:
+        command.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--peers", default="1,2,3,4")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.peers.split(",")]
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for peers in counts:
+            runs = [once(browser, peers) for _ in range(args.reps)]
+            rows.append([peers, *(statistics.median(r[i] for r in runs) for i in range(3))])
+            print(f"{peers} peers: {rows[-1][1]:.2f} s, {rows[-1][3]:.1f} MiB", flush=True)
+        browser.close()
+    print()
+    print(f"`webxdc-realtime run` on tests/apps/pingboard, median of {args.reps} (cold context)")
+    print()
+    print("| peers | command to all live, s | page open to all live, s | renderers' PSS, MiB |")
+    print("|---|---|---|---|")
+    for peers, live, page_says, memory in rows:
+        print(f"| {peers} | {live:.2f} | {page_says:.2f} | {memory:.1f} |")
+    if len(rows) > 1:
+        xs = [r[0] for r in rows]
+        ys = [r[3] for r in rows]
+        slope = statistics.linear_regression(xs, ys).slope
+        print()
+        print(f"memory per peer (slope over {xs[0]}-{xs[-1]} peers): {slope:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
