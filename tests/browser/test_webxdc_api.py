@@ -171,3 +171,37 @@ def test_each_peer_has_its_own_local_storage_and_indexeddb(fresh: Any) -> None:
     assert b.js(store, None) == ["B", "app"]
     names = a.js("indexedDB.databases().then((dbs) => dbs.map((db) => db.name))")
     assert names == ["app"]
+
+
+def test_each_peer_has_its_own_cache_storage(fresh: Any) -> None:
+    room = chat()
+    a = fresh(f"api.html?chat={room}#addr=a@x&name=A", wait=False)
+    b = fresh(f"api.html?chat={room}#addr=b@x&name=B", wait=False)
+    put = """async (text) => {
+        const cache = await caches.open('assets');
+        await cache.put('/thing', new Response(text));
+        return [await caches.keys(), await caches.has('assets')];
+    }"""
+    read = "async () => (await (await caches.match('/thing')).text())"
+    assert a.js(put, "from A") == [["assets"], True]
+    assert b.js(put, "from B") == [["assets"], True]
+    assert a.js(read) == "from A"
+    assert b.js(read) == "from B"
+    assert b.js("caches.delete('assets')") is True
+    assert a.js(read) == "from A"
+
+
+def test_import_files_asks_for_files_as_a_messenger_does(fresh: Any, tmp_path: Any) -> None:
+    a = fresh(f"api.html?chat={chat()}")
+    (tmp_path / "notes.txt").write_text("hello")
+    with a.page.expect_file_chooser() as chooser_info:
+        a.js(
+            "window.picked = webxdc.importFiles({extensions: ['.txt'], mimeTypes: ['text/plain'],"
+            " multiple: true}).then((files) => files.map((f) => [f.name, f.size])); 0"
+        )
+    chooser = chooser_info.value
+    assert chooser.is_multiple()
+    assert chooser.element.get_attribute("accept") == ".txt,text/plain"
+    chooser.set_files(str(tmp_path / "notes.txt"))
+    assert a.js("window.picked") == [["notes.txt", 5]]
+    assert a.js("document.querySelectorAll('input[type=file]').length") == 0  # removed again
