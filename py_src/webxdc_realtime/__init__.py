@@ -58,18 +58,7 @@ A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
 becomes an exception.
 """
 
-from ._channel import (
-    Channel,
-    Counters,
-    Data,
-    Dropped,
-    DropReason,
-    Endpoint,
-    Event,
-    PeerJoined,
-    PeerLeft,
-    PeerPresent,
-)
+from ._channel import Channel, Endpoint
 from ._errors import (
     ALREADY_JOINED,
     MAX_PAYLOAD,
@@ -78,6 +67,19 @@ from ._errors import (
     LocalProtocolError,
     RealtimeError,
     RemoteProtocolError,
+)
+from ._events import (
+    Counters,
+    Data,
+    Dropped,
+    DropReason,
+    Event,
+    Held,
+    Later,
+    NeedsPayload,
+    PeerJoined,
+    PeerLeft,
+    PeerPresent,
 )
 from ._frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
 from ._rules import (
@@ -111,7 +113,10 @@ __all__ = [
     "Event",
     "FrameHeader",
     "FrameKind",
+    "Held",
+    "Later",
     "LocalProtocolError",
+    "NeedsPayload",
     "PeerJoined",
     "PeerLeft",
     "PeerPresent",

@@ -17,14 +17,17 @@ page is in the channel afterwards (the glue opens or closes its BroadcastChannel
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from ._channel import Channel, Data, Endpoint, PeerJoined
+from ._channel import Channel, Endpoint
 from ._errors import LocalProtocolError
+from ._events import Data, Held, Later, NeedsPayload, PeerJoined
 from ._frame import HEADER_SIZE
+from ._network import NetworkError, Verdict, parse_net, state_from_json, to_json, with_changes
 from ._rules import export_rules
 from ._scope import Scope
 from ._send_to_chat import Message, check
@@ -105,13 +108,16 @@ class BrowserEndpoint:
         App instance of this page.
     profile : str
         The host profile (``strict``, ``desktop``, ``mobile``).
+    addr : str
+        This peer's ``selfAddr``, which its announcements carry.
 
     Attributes
     ----------
     header_size : int
         Bytes of a frame header.
-    channel_name : str
-        The BroadcastChannel name of the page's scope.
+    channel_name, updates_name, network_name : str
+        The BroadcastChannel names of the page's scope: frames, updates, the network's
+        conditions.
     rules_digest : str
         Hash of the rules table this core decides by; the glue checks it against the
         table it was built with.
@@ -120,10 +126,14 @@ class BrowserEndpoint:
     header_size = HEADER_SIZE
     rules_digest = _RULES_DIGEST
 
-    def __init__(self, chat_id: str, instance_id: str, profile: str = "strict") -> None:
-        self.endpoint = Endpoint(Scope(chat_id, instance_id), profile)
-        self.channel_name = self.endpoint.scope.channel_name
-        self.updates_name = self.endpoint.scope.updates_name
+    def __init__(
+        self, chat_id: str, instance_id: str, profile: str = "strict", addr: str = ""
+    ) -> None:
+        self.endpoint = Endpoint(Scope(chat_id, instance_id), profile, addr=addr)
+        scope = self.endpoint.scope
+        self.channel_name = scope.channel_name
+        self.updates_name = scope.updates_name
+        self.network_name = scope.network_name
 
     def join(self) -> Any:
         """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
@@ -133,26 +143,85 @@ class BrowserEndpoint:
             return _js_error(error)
         return _reply(self.endpoint, channel=channel)
 
-    def receive(self, header: str, payload_length: int) -> bool | str:
+    def receive(
+        self, header: str, payload_length: int, payload: str | None = None, now: float = 0.0
+    ) -> Any:
         """Judge a frame by its header part (latin-1 str).
 
         ``True``: deliver the payload to the current channel object's listener; a
-        str: post this frame (latin-1), the answer to a join; ``False``: nothing to do.
+        str: post this frame (latin-1), the answer to a join; ``False``: nothing to do;
+        ``None``: call again with the payload (latin-1; an announcement, which carries
+        its sender's address). With a network set (pass ``now``, ms): ``{after: [ms,
+        ...]}`` to deliver later (twice: a duplicate), ``{held: id}`` to keep until
+        :meth:`set_network` releases it.
         """
-        event = self.endpoint.receive_parts(header.encode("latin-1"), payload_length)
+        event = self.endpoint.receive_parts(
+            header.encode("latin-1"),
+            payload_length,
+            None if payload is None else payload.encode("latin-1"),
+            now,
+        )
         if isinstance(event, Data):
             return True
         if isinstance(event, PeerJoined):
             return event.reply.decode("latin-1")
+        if isinstance(event, NeedsPayload):
+            return None
+        if isinstance(event, Later):
+            return _to_js({"after": list(event.delays)})
+        if isinstance(event, Held):
+            return _to_js({"held": event.held})
         return False
+
+    def set_network(self, state: str) -> Any:
+        """Take the network's state (JSON): ``{active, release: [ids], drop: [ids]}``."""
+        try:
+            release, drop = self.endpoint.set_network(state_from_json(json.loads(state)))
+        except (NetworkError, ValueError) as error:
+            return js.Error.new(f"webxdc realtime: network: {error}")
+        return _to_js(
+            {"active": self.endpoint.network is not None, "release": release, "drop": drop}
+        )
+
+    def network_change(self, state: str, change: str) -> Any:
+        """Apply one change of ``webxdcRealtime.network`` to a state (both JSON).
+
+        Returns the new state (JSON), or a JS error naming what was wrong.
+        """
+        try:
+            new = with_changes(state_from_json(json.loads(state)), json.loads(change))
+        except (NetworkError, ValueError, TypeError) as error:
+            return js.Error.new(f"webxdc realtime: network: {error}")
+        return to_json(new)
+
+    def judge_update(self, sender: str, uid: str, size: int, now: float) -> Any:
+        """Return the network's word on an update: ``True`` (now), ``{after}``, ``{held}``."""
+        verdict = self.endpoint.judge_update(sender, uid, size, now)
+        if isinstance(verdict, int):
+            return _to_js({"held": verdict})
+        return True if verdict == _NOW else _to_js({"after": list(verdict.delays)})
 
     def stats(self) -> Any:
         """Return the counters of the page's latest stay and its peers, as a JS object."""
-        stats = self.endpoint.counters.as_dict()
-        stats["peers"] = len(self.endpoint.peers)
-        stats["state"] = "joined" if self.endpoint.member else "left"
-        stats["profile"] = self.endpoint.profile.name
+        endpoint = self.endpoint
+        stats = endpoint.counters.as_dict()
+        stats["peers"] = len(endpoint.peers)
+        stats["names"] = sorted(endpoint.names.get(p, "") for p in endpoint.peers)
+        stats["state"] = "joined" if endpoint.member else "left"
+        stats["profile"] = endpoint.profile.name
+        stats["network"] = endpoint.network is not None
         return _to_js(stats)
+
+
+_NOW = Verdict((0.0,))
+
+
+def parse_network(text: str) -> Any:
+    """Read ``?net=`` / ``data-net``: the state (JSON), or a JS error naming what is wrong."""
+    try:
+        return to_json(parse_net(text))
+    except NetworkError as error:
+        return js.Error.new(f"webxdc realtime: ?net= / data-net: {error}")
 
 
 class BrowserUpdates:

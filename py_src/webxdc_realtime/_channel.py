@@ -26,24 +26,36 @@ Rules kept here, under every profile (SPEC.md section 2):
 
 from __future__ import annotations
 
-import enum
 import secrets
 import struct
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ._errors import MAX_PAYLOAD, LocalProtocolError, RemoteProtocolError
+from ._events import (
+    Counters,
+    Data,
+    Dropped,
+    DropReason,
+    Event,
+    Held,
+    Later,
+    NeedsPayload,
+    PeerJoined,
+    PeerLeft,
+    PeerPresent,
+)
 from ._frame import (
+    ANNOUNCE_MAX,
     HEADER_SIZE,
     PEER_ID_SIZE,
     SEQ_MODULUS,
     TOPIC_SIZE,
+    FrameHeader,
     FrameKind,
     decode_header,
     encode_header,
 )
+from ._network import Network, NetworkState, Verdict
 from ._rules import (
     DEFAULT_PROFILE,
     SILENT_LISTENERS,
@@ -58,128 +70,13 @@ from ._scope import Scope
 # A data frame of a given topic starts with these 20 bytes: magic, version, kind, topic.
 _PREFIX_SIZE = 4 + TOPIC_SIZE
 _TAIL = struct.Struct(">8sII")  # sender, seq, payload length
-
-
-class DropReason(enum.StrEnum):
-    """Why a received frame did not reach the app."""
-
-    MALFORMED = "malformed"
-    """Not a well-formed frame of a known version."""
-    FOREIGN_TOPIC = "foreign_topic"
-    """Well-formed, but of another chat or app instance."""
-    OWN = "own"
-    """Sent by this very channel."""
-    NO_LISTENER = "no_listener"
-    """Data arrived while no listener was set."""
-    LEFT = "left"
-    """Arrived while the page was not in the channel (it left)."""
-
-
-class Data(NamedTuple):
-    """App data from another peer, to hand to the listener.
-
-    A named tuple, as it is made per frame: cheaper than a frozen dataclass.
-
-    Attributes
-    ----------
-    sender : bytes
-        Peer id of the sender.
-    seq : int
-        The sender's frame counter.
-    offset : int
-        Where the payload starts in the frame (``HEADER_SIZE``).
-    length : int
-        Payload length in bytes.
-    """
-
-    sender: bytes
-    seq: int
-    offset: int
-    length: int
-
-
-@dataclass(frozen=True, slots=True)
-class PeerJoined:
-    """Another peer announced that it joined. Never reaches the app.
-
-    Attributes
-    ----------
-    sender : bytes
-        The new peer's id.
-    reply : bytes
-        A "present" frame for the glue to post, so that the newcomer learns of us.
-    """
-
-    sender: bytes
-    reply: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class PeerPresent:
-    """Another peer answered our join: it is here. Never reaches the app."""
-
-    sender: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class PeerLeft:
-    """Another peer announced that it left. Never reaches the app."""
-
-    sender: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Dropped:
-    """A frame that goes nowhere, and why."""
-
-    reason: DropReason
-    detail: str = ""
-
-
-Event = Data | PeerJoined | PeerPresent | PeerLeft | Dropped
-
-
-@dataclass(slots=True)
-class Counters:
-    """What one channel has sent and received.
-
-    Attributes
-    ----------
-    frames_sent, bytes_sent : int
-        Frames put on the wire, announcements included, and their size with headers.
-    frames_received, bytes_received : int
-        Frames that arrived, whatever became of them, and their size.
-    frames_delivered, bytes_delivered : int
-        Data handed to the app's listener, and its payload bytes.
-    dropped : collections.Counter
-        Frames dropped, by :class:`DropReason` value.
-    """
-
-    frames_sent: int = 0
-    bytes_sent: int = 0
-    frames_received: int = 0
-    bytes_received: int = 0
-    frames_delivered: int = 0
-    bytes_delivered: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the counters as plain values, ``dropped`` as a dict.
-
-        Returns
-        -------
-        dict
-            One key per attribute.
-        """
-        return {
-            "frames_sent": self.frames_sent,
-            "bytes_sent": self.bytes_sent,
-            "frames_received": self.frames_received,
-            "bytes_received": self.bytes_received,
-            "frames_delivered": self.frames_delivered,
-            "bytes_delivered": self.bytes_delivered,
-            "dropped": dict(self.dropped),
-        }
+# Announcements that carry the sender's address; the glue hands their payload over.
+_NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
+_NET_REASONS = {
+    "loss": DropReason.NET_LOSS,
+    "partition": DropReason.NET_PARTITION,
+    "offline": DropReason.NET_OFFLINE,
+}
 
 
 class Channel:
@@ -295,6 +192,9 @@ class Endpoint:
         The host profile whose rules decide the app's calls; ``"strict"`` by default.
     make_peer_id : callable, optional
         Returns a fresh 8-byte id each time the page joins; random by default.
+    addr : str, optional
+        This peer's address (``selfAddr``): its announcements carry it, so that the
+        others can name it (the network's links, the devtools).
 
     Attributes
     ----------
@@ -312,8 +212,13 @@ class Endpoint:
         Frames and bytes in and out of the latest stay, drops by reason.
     peers : set of bytes
         Ids of the other peers heard from in the latest stay that have not left.
+    names : dict of bytes to str
+        The addresses of peers, by id, as they announced them.
+    network : Network or None
+        The network's conditions as this peer sees them; None: a perfect network.
     outbox : list of bytes
-        Announcements to post, in order; the caller empties it after each call.
+        Announcements to post (whole frames), in order; the caller empties it after
+        each call.
     """
 
     def __init__(
@@ -321,15 +226,20 @@ class Endpoint:
         scope: Scope,
         profile: str | Profile = DEFAULT_PROFILE,
         make_peer_id: Callable[[], bytes] | None = None,
+        addr: str = "",
     ) -> None:
         self.scope = scope
         self.profile = profile_named(profile) if isinstance(profile, str) else profile
         self._make_peer_id = make_peer_id or _random_peer_id
+        self.addr = addr
+        self._name = addr.encode()[:ANNOUNCE_MAX]
         self.member = False
         self.peer_id: bytes | None = None
         self.current: Channel | None = None
         self.counters = Counters()
         self.peers: set[bytes] = set()
+        self.names: dict[bytes, str] = {}
+        self.network: Network | None = None
         self.outbox: list[bytes] = []
         self._seq = 0
         self._data_prefix = b""
@@ -394,7 +304,10 @@ class Endpoint:
         self._data_prefix = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
             :_PREFIX_SIZE
         ]
-        self.outbox.append(self._frame_header(FrameKind.PEER_JOINED, 0))
+        self.outbox.append(self._announcement(FrameKind.PEER_JOINED))
+
+    def _announcement(self, kind: FrameKind) -> bytes:
+        return self._frame_header(kind, len(self._name)) + self._name
 
     def _update_delivery(self) -> None:
         current = self.current
@@ -410,34 +323,43 @@ class Endpoint:
         self.counters.bytes_sent += HEADER_SIZE + payload_length
         return header
 
-    def receive(self, head: bytes | bytearray | memoryview, frame_length: int) -> Event:
-        """Judge one frame from the wire. Never raises on bad input.
+    def receive(
+        self, head: bytes | bytearray | memoryview, frame_length: int, now: float = 0.0
+    ) -> Event:
+        """Judge one frame from the wire, given whole (or its first bytes). Never raises.
 
         Parameters
         ----------
         head : bytes-like
-            The frame's first ``HEADER_SIZE`` bytes (or all of it, or fewer if
-            the frame is shorter); nothing after the header is read.
+            The frame, or its first ``HEADER_SIZE`` bytes; an announcement's payload
+            (the sender's address) is read if it is there.
         frame_length : int
             Length of the whole frame.
+        now : float
+            The clock, ms (see :meth:`receive_parts`).
 
         Returns
         -------
         Event
-            :class:`Data` for the listener of ``current``; :class:`PeerJoined`
-            (with a reply to post), :class:`PeerPresent` or :class:`PeerLeft` for
-            the glue; or :class:`Dropped`.
+            As :meth:`receive_parts`.
         """
-        self.counters.frames_received += 1
-        self.counters.bytes_received += frame_length
-        return self._judge(head, frame_length)
+        if len(head) < HEADER_SIZE:
+            return self.receive_parts(head, frame_length - len(head), None, now)
+        payload = bytes(head[HEADER_SIZE:frame_length]) if head[3] in _NAMED else None
+        return self.receive_parts(head[:HEADER_SIZE], frame_length - HEADER_SIZE, payload, now)
 
-    def receive_parts(self, header: bytes | bytearray | memoryview, payload_length: int) -> Event:
+    def receive_parts(
+        self,
+        header: bytes | bytearray | memoryview,
+        payload_length: int,
+        payload: bytes | None = None,
+        now: float = 0.0,
+    ) -> Event:
         """Judge a frame that arrived as two parts, header and payload. Never raises.
 
         On a BroadcastChannel a frame travels as ``[header, payload]``, so that
         neither end copies the payload; the header part must be exactly
-        ``HEADER_SIZE`` bytes.
+        ``HEADER_SIZE`` bytes. The payload is not read, but an announcement's.
 
         Parameters
         ----------
@@ -445,37 +367,58 @@ class Endpoint:
             The header part.
         payload_length : int
             Length of the payload part.
+        payload : bytes, optional
+            The payload, when :class:`NeedsPayload` asked for it.
+        now : float
+            The clock, ms; the network's bandwidth needs it.
 
         Returns
         -------
         Event
-            As :meth:`receive`.
+            :class:`Data` for the listener of ``current``, now; :class:`Later` or
+            :class:`Held` when the network delays or holds it; :class:`PeerJoined`
+            (with a reply to post), :class:`PeerPresent` or :class:`PeerLeft` for
+            the glue; :class:`NeedsPayload` (call again with it); or
+            :class:`Dropped`.
         """
-        frame_length = len(header) + payload_length
         counters = self.counters
-        counters.frames_received += 1
-        counters.bytes_received += frame_length
         # Fast path for the common case, taken only where _judge would deliver: a data
         # frame of our topic (the first 20 header bytes are then known), whose length
-        # field matches, from another peer, while the app listens. Anything else: _judge.
+        # field matches, from another peer, while the app listens, on a perfect network.
         if (
             self._delivering
+            and self.network is None
             and len(header) == HEADER_SIZE
             and header[:_PREFIX_SIZE] == self._data_prefix
         ):
             sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
             if length == payload_length <= MAX_PAYLOAD and sender != self.peer_id:
+                counters.frames_received += 1
+                counters.bytes_received += HEADER_SIZE + length
                 self.peers.add(sender)
                 counters.frames_delivered += 1
                 counters.bytes_delivered += length
                 return Data(sender, seq, HEADER_SIZE, length)
+        if (
+            payload is None
+            and payload_length
+            and len(header) == HEADER_SIZE
+            and header[3] in _NAMED
+            and payload_length <= ANNOUNCE_MAX
+        ):
+            return NeedsPayload()
+        frame_length = len(header) + payload_length
+        counters.frames_received += 1
+        counters.bytes_received += frame_length
         if len(header) != HEADER_SIZE:
             return self._drop(
                 DropReason.MALFORMED, f"header part of {len(header)} bytes, not {HEADER_SIZE}"
             )
-        return self._judge(header, frame_length)
+        return self._judge(header, frame_length, payload or b"", now)
 
-    def _judge(self, head: bytes | bytearray | memoryview, frame_length: int) -> Event:
+    def _judge(
+        self, head: bytes | bytearray | memoryview, frame_length: int, payload: bytes, now: float
+    ) -> Event:
         try:
             header = decode_header(head, frame_length)
         except RemoteProtocolError as exc:
@@ -489,17 +432,106 @@ class Endpoint:
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
             return PeerLeft(header.sender)
+        named = header.kind.value in _NAMED and payload
+        name = payload.decode("utf-8", "replace") if named else self.names.get(header.sender, "")
+        verdict = self._network_verdict(header, name, head, frame_length, now)
+        if isinstance(verdict, Verdict) and verdict.reason:
+            return self._drop(_NET_REASONS[verdict.reason])
         self.peers.add(header.sender)
+        if named:
+            self.names[header.sender] = name
         if header.kind is FrameKind.PEER_JOINED:
-            return PeerJoined(header.sender, self._frame_header(FrameKind.PEER_PRESENT, 0))
+            return PeerJoined(header.sender, self._announcement(FrameKind.PEER_PRESENT))
         if header.kind is FrameKind.PEER_PRESENT:
             return PeerPresent(header.sender)
         if not self._delivering:
             return self._drop(DropReason.NO_LISTENER)
         self.counters.frames_delivered += 1
         self.counters.bytes_delivered += header.payload_length
-        return Data(header.sender, header.seq, HEADER_SIZE, header.payload_length)
+        data = Data(header.sender, header.seq, HEADER_SIZE, header.payload_length)
+        if isinstance(verdict, int):
+            self.counters.frames_held += 1
+            return Held(data, verdict)
+        if verdict.delays == (0.0,):
+            return data
+        self.counters.frames_delayed += 1
+        return Later(data, verdict.delays)
+
+    def _network_verdict(
+        self,
+        header: FrameHeader,
+        name: str,
+        head: bytes | bytearray | memoryview,
+        size: int,
+        now: float,
+    ) -> Verdict | int:
+        """Return the network's verdict on a frame from the peer called ``name``.
+
+        The frame's identity is its sequence number (its sender's name is in the draw
+        already), so that a seed gives the same verdicts on every run, whatever the
+        random peer ids; the id too when the sender is unnamed.
+        """
+        if self.network is None:
+            return _NOW
+        return self.network.judge(
+            name,
+            bytes(head[28:32] if name else head[20:32]),
+            size,
+            now,
+            announcement=header.kind is not FrameKind.DATA,
+        )
+
+    def set_network(self, state: NetworkState) -> tuple[list[int], list[int]]:
+        """Take the network's conditions (every peer of the scope gets the same).
+
+        Parameters
+        ----------
+        state : NetworkState
+            The conditions.
+
+        Returns
+        -------
+        release : list of int
+            Held frames (and updates) to deliver now, in order.
+        drop : list of int
+            Held ones to forget.
+        """
+        if self.network is None:
+            self.network = Network(self.addr, state)
+            release: list[int] = []
+            drop: list[int] = []
+        else:
+            release, drop = self.network.set(state)
+        if state.perfect and not self.network.holding:
+            self.network = None  # back to the fast path
+        return release, drop
+
+    def judge_update(self, sender: str, uid: str, size: int, now: float) -> Verdict | int:
+        """Return the network's verdict on an update from ``sender`` (held, never lost).
+
+        Parameters
+        ----------
+        sender : str
+            The update's sender (its address).
+        uid : str
+            The update's id.
+        size : int
+            Its bytes.
+        now : float
+            The clock, ms.
+
+        Returns
+        -------
+        Verdict or int
+            Deliver after these delays, or the id of the held update.
+        """
+        if self.network is None:
+            return _NOW
+        return self.network.judge(sender, uid.encode(), size, now, reliable=True)
 
     def _drop(self, reason: DropReason, detail: str = "") -> Dropped:
         self.counters.dropped[reason.value] += 1
         return Dropped(reason, detail)
+
+
+_NOW = Verdict((0.0,))

@@ -10,7 +10,8 @@ Every frame that crosses the BroadcastChannel has this layout (big-endian)::
     20     8    sender: the peer id, random per join
     28     4    seq: the sender's frame counter, from 0, wrapping at 2**32
     32     4    payload length
-    36     ...  payload (data frames only; announcements carry none)
+    36     ...  payload: the app's data; in "joined" and "present", the sender's
+                address (UTF-8, at most 256 bytes), so that peers can name each other
 
 The header has a fixed size so that the glue can hand the core the header and the
 payload's length, and the payload never has to be copied into Python. On a
@@ -34,6 +35,8 @@ from ._errors import MAX_PAYLOAD, RemoteProtocolError
 MAGIC: Final = b"WX"
 VERSION: Final = 1
 TOPIC_SIZE: Final = 16
+ANNOUNCE_MAX: Final = 256
+"""Bytes of address a "joined" or "present" announcement may carry."""
 PEER_ID_SIZE: Final = 8
 SEQ_MODULUS: Final = 2**32
 
@@ -147,6 +150,10 @@ def decode_header(head: bytes | bytearray | memoryview, frame_length: int) -> Fr
     if frame_kind is FrameKind.DATA:
         if length > MAX_PAYLOAD:
             raise RemoteProtocolError(f"payload of {length} bytes is over {MAX_PAYLOAD}")
-    elif length:
+    elif frame_kind is FrameKind.PEER_LEFT and length:
         raise RemoteProtocolError(f"{frame_kind.name} frame carries {length} payload bytes")
+    elif length > ANNOUNCE_MAX:
+        raise RemoteProtocolError(
+            f"{frame_kind.name} frame carries {length} bytes, an address is at most {ANNOUNCE_MAX}"
+        )
     return FrameHeader(frame_kind, topic, sender, seq, length)

@@ -362,8 +362,20 @@ class Network:
         self._held: list[tuple[int, str]] = []  # (id, sender), in arrival order
         self._next_id = 0
 
+    @property
+    def holding(self) -> bool:
+        """Whether frames are held, waiting for their peers to be online again."""
+        return bool(self._held)
+
     def judge(
-        self, sender: str, frame: bytes, size: int, now: float, *, reliable: bool = False
+        self,
+        sender: str,
+        frame: bytes,
+        size: int,
+        now: float,
+        *,
+        reliable: bool = False,
+        announcement: bool = False,
     ) -> Verdict | int:
         """Judge one frame from ``sender`` arriving at ``now`` (ms).
 
@@ -379,6 +391,8 @@ class Network:
             The receiver's clock, ms.
         reliable : bool
             An update: never lost nor duplicated; held, not dropped.
+        announcement : bool
+            A peer's announcement: let in at once or dropped, never delayed nor held.
 
         Returns
         -------
@@ -388,7 +402,7 @@ class Network:
         state = self.state
         offline = state.offline.get(sender) or state.offline.get(self.me)
         if offline is not None:
-            if offline == "drop" and not reliable:
+            if (offline == "drop" and not reliable) or announcement:
                 return Verdict((), reason="offline")
             return self._hold(sender)
         if state.apart(sender, self.me):
@@ -396,6 +410,9 @@ class Network:
         conditions = state.conditions(sender, self.me)
         if conditions.perfect:
             return NOW
+        if announcement:
+            loss = conditions.loss and _draw(state.seed, sender, self.me, frame, b"loss")
+            return Verdict((), reason="loss") if loss and loss < conditions.loss else NOW
         seed = state.seed
         if (
             not reliable

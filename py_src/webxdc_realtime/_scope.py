@@ -19,6 +19,7 @@ from ._frame import TOPIC_SIZE
 _DOMAIN: Final = b"webxdc-realtime/1"
 CHANNEL_NAME_PREFIX: Final = "webxdc-realtime/1/"
 UPDATES_NAME_PREFIX: Final = "webxdc-updates/1/"
+NETWORK_NAME_PREFIX: Final = "webxdc-network/1/"
 
 
 def _length_prefixed(text: str) -> bytes:
@@ -47,6 +48,8 @@ class Scope:
         The BroadcastChannel name for this scope's realtime frames.
     updates_name : str
         The BroadcastChannel name for this scope's updates, and their key in storage.
+    network_name : str
+        The BroadcastChannel name for this scope's network conditions.
 
     Raises
     ------
@@ -59,6 +62,7 @@ class Scope:
     topic: bytes = field(init=False, repr=False)
     channel_name: str = field(init=False, repr=False)
     updates_name: str = field(init=False, repr=False)
+    network_name: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, value in (("chat id", self.chat_id), ("instance id", self.instance_id)):
@@ -72,3 +76,4 @@ class Scope:
         object.__setattr__(self, "topic", digest)
         object.__setattr__(self, "channel_name", CHANNEL_NAME_PREFIX + digest.hex())
         object.__setattr__(self, "updates_name", UPDATES_NAME_PREFIX + digest.hex())
+        object.__setattr__(self, "network_name", NETWORK_NAME_PREFIX + digest.hex())

@@ -9,6 +9,7 @@ by the receiving core.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 
 from webxdc_realtime import (
@@ -18,17 +19,39 @@ from webxdc_realtime import (
     Data,
     Endpoint,
     Event,
+    Held,
+    Later,
     PeerJoined,
     Scope,
 )
+from webxdc_realtime._network import NetworkState
 
 from .jsvalues import Descriptor, Read, read
 
 
 class Link:
+    """Frames go to every other tab of a room at once; the network's delays run on a
+    virtual clock (``run``), so that delayed frames arrive in the order of their times."""
+
     def __init__(self) -> None:
         self.rooms: defaultdict[str, list[Tab]] = defaultdict(list)
         self.posted: list[tuple[str, bytes]] = []
+        self.now = 0.0
+        self._later: list[tuple[float, int, Tab, bytes]] = []
+        self._count = 0
+
+    def later(self, delay: float, tab: Tab, payload: bytes) -> None:
+        self._count += 1
+        heapq.heappush(self._later, (self.now + delay, self._count, tab, payload))
+
+    def run(self, until: float | None = None) -> None:
+        """Let the virtual clock run (to ``until``, or until nothing is late)."""
+        while self._later and (until is None or self._later[0][0] <= until):
+            at, _, tab, payload = heapq.heappop(self._later)
+            self.now = max(self.now, at)
+            tab.received.append(payload)
+        if until is not None:
+            self.now = max(self.now, until)
 
     def tab(
         self, chat: str = "chat", instance: str = "app", addr: str = "", profile: str = "strict"
@@ -49,11 +72,12 @@ class Tab:
     def __init__(self, link: Link, scope: Scope, addr: str, profile: str = "strict") -> None:
         self.link = link
         self.addr = addr
-        self.endpoint = Endpoint(scope, profile)
+        self.endpoint = Endpoint(scope, profile, addr=addr)
         self.name = scope.channel_name
         self.channel: Channel | None = None
         self.received: list[bytes] = []
         self.events: list[Event] = []
+        self.held: dict[int, bytes] = {}
 
     @property
     def peer_id(self) -> bytes:
@@ -99,9 +123,23 @@ class Tab:
         self.flush()
 
     def on_frame(self, frame: bytes) -> None:
-        event = self.endpoint.receive(frame[:HEADER_SIZE], len(frame))
+        event = self.endpoint.receive(frame, len(frame), self.link.now)
         self.events.append(event)
         if isinstance(event, PeerJoined):
             self.link.post(self.name, event.reply, self)
         if isinstance(event, Data):
             self.received.append(frame[event.offset : event.offset + event.length])
+        if isinstance(event, Later):
+            payload = frame[HEADER_SIZE:]
+            for delay in event.delays:
+                self.link.later(delay, self, payload)
+        if isinstance(event, Held):
+            self.held[event.held] = frame[HEADER_SIZE:]
+
+    def set_network(self, state: NetworkState) -> None:
+        """Take new conditions, as the glue does: held frames released in order, or dropped."""
+        release, drop = self.endpoint.set_network(state)
+        for held in release:
+            self.received.append(self.held.pop(held))
+        for held in drop:
+            del self.held[held]

@@ -323,6 +323,8 @@ def test_counters_add_up() -> None:
         "bytes_received": HEADER_SIZE,
         "frames_delivered": 0,
         "bytes_delivered": 0,
+        "frames_delayed": 0,
+        "frames_held": 0,
         "dropped": {},
     }
     assert b.endpoint.counters.as_dict() == {
@@ -332,6 +334,8 @@ def test_counters_add_up() -> None:
         "bytes_received": HEADER_SIZE + (HEADER_SIZE + 5) + 7,
         "frames_delivered": 1,
         "bytes_delivered": 5,
+        "frames_delayed": 0,
+        "frames_held": 0,
         "dropped": {"malformed": 1},
     }
 

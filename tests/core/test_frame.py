@@ -81,9 +81,9 @@ def test_only_the_header_is_read() -> None:
             "over 128000",
         ),
         (
-            encode_header(FrameKind.PEER_JOINED, TOPIC, PEER, 0, 1) + b"x",
-            HEADER_SIZE + 1,
-            "PEER_JOINED frame carries 1 payload bytes",
+            encode_header(FrameKind.PEER_JOINED, TOPIC, PEER, 0, 257) + b"x" * 257,
+            HEADER_SIZE + 257,
+            "PEER_JOINED frame carries 257 bytes, an address is at most 256",
         ),
         (
             encode_header(FrameKind.PEER_LEFT, TOPIC, PEER, 0, 2) + b"xy",
@@ -175,7 +175,7 @@ def test_the_fast_receive_path_agrees_with_the_full_judgement(
     fast, full = endpoint(), endpoint()
     event = fast.receive_parts(part, actual)
     expected = (
-        full._judge(part, len(part) + actual)
+        full._judge(part, len(part) + actual, b"", 0.0)
         if len(part) == HEADER_SIZE
         else Dropped(DropReason.MALFORMED, f"header part of {len(part)} bytes, not {HEADER_SIZE}")
     )

@@ -1,0 +1,138 @@
+"""The network's conditions between cores: what peers receive, hold and drop, by name."""
+
+from __future__ import annotations
+
+from webxdc_realtime import DropReason
+from webxdc_realtime._network import Conditions, NetworkState, parse_net
+
+from .link import Link, Tab
+
+
+def three() -> tuple[Link, Tab, Tab, Tab]:
+    link = Link()
+    return (link, *(link.tab(addr=name).join() for name in ("ada", "ben", "cleo")))  # type: ignore[return-value]
+
+
+def everyone(tabs: tuple[Tab, ...], state: NetworkState) -> None:
+    for tab in tabs:
+        tab.set_network(state)
+
+
+def test_peers_learn_each_others_addresses_from_their_announcements() -> None:
+    _, ada, ben, cleo = three()
+    assert sorted(ada.endpoint.names.values()) == ["ben", "cleo"]  # from their joins
+    assert sorted(cleo.endpoint.names.values()) == ["ada", "ben"]  # from the answers
+
+
+def test_a_partition_stops_frames_both_ways_and_heals() -> None:
+    link, ada, ben, cleo = three()
+    everyone((ada, ben, cleo), parse_net("partition=ada,ben|cleo"))
+    ada.send(b"to all")
+    cleo.send(b"from cleo")
+    assert ben.received == [b"to all"]
+    assert cleo.received == []
+    assert ada.received == []
+    assert cleo.endpoint.counters.dropped[DropReason.NET_PARTITION.value] == 1
+    everyone((ada, ben, cleo), NetworkState())
+    ada.send(b"healed")
+    assert cleo.received == [b"healed"]
+    assert cleo.endpoint.network is None  # a perfect network again: the fast path
+
+
+def test_loss_takes_the_same_frames_on_every_run_of_a_seed() -> None:
+    def run(seed: int) -> list[bytes]:
+        _, ada, ben, _ = three()
+        everyone((ada, ben), NetworkState(seed=seed, all=Conditions(loss=0.3)))
+        for i in range(300):
+            ada.send(i.to_bytes(2, "big"))
+        return ben.received
+
+    first = run(7)
+    assert 180 < len(first) < 240  # about 70 % get through
+    assert run(7) == first
+    assert run(8) != first
+
+
+def test_an_offline_peer_gets_what_was_held_in_order_when_back() -> None:
+    _, ada, ben, cleo = three()
+    everyone((ada, ben, cleo), parse_net("offline=ben"))
+    for i in range(5):
+        ada.send(bytes([i]))
+    assert ben.received == []
+    assert len(ben.held) == 5
+    assert cleo.received == [bytes([i]) for i in range(5)]
+    everyone((ada, ben, cleo), NetworkState())
+    assert ben.received == [bytes([i]) for i in range(5)]
+    assert ben.endpoint.counters.frames_held == 5
+
+
+def test_an_offline_peer_with_drop_loses_what_was_sent_meanwhile() -> None:
+    _, ada, ben, _ = three()
+    everyone((ada, ben), parse_net("offline=ben:drop"))
+    ada.send(b"lost")
+    everyone((ada, ben), NetworkState())
+    ada.send(b"kept")
+    assert ben.received == [b"kept"]
+
+
+def test_delays_and_jitter_deliver_late_and_out_of_order() -> None:
+    link, ada, ben, _ = three()
+    everyone((ada, ben), NetworkState(seed=2, all=Conditions(delay=100, jitter=90)))
+    for i in range(50):
+        ada.send(bytes([i]))
+    link.run(9)
+    assert ben.received == []  # nothing before 10 ms
+    link.run()
+    got = [b[0] for b in ben.received]
+    assert sorted(got) == list(range(50))
+    assert got != list(range(50))  # reordered by the jitter
+    assert ben.endpoint.counters.frames_delayed == 50
+
+
+def test_a_link_of_its_own() -> None:
+    _, ada, ben, cleo = three()
+    everyone((ada, ben, cleo), parse_net("link=ada>ben,loss=100%"))
+    ada.send(b"x")
+    ben.send(b"y")
+    assert (ben.received, cleo.received, ada.received) == ([], [b"x", b"y"], [b"y"])
+    assert ben.endpoint.counters.dropped[DropReason.NET_LOSS.value] == 1
+
+
+def test_announcements_are_dropped_by_a_partition_never_delayed() -> None:
+    link = Link()
+    ada = link.tab(addr="ada").join()
+    ada.set_network(parse_net("partition=ada|ben; delay=500"))
+    ben = link.tab(addr="ben")
+    ben.endpoint.set_network(parse_net("partition=ada|ben; delay=500"))
+    ben.join()
+    assert ada.endpoint.peers == set() and ben.endpoint.peers == set()
+    cleo = link.tab(addr="cleo")
+    cleo.endpoint.set_network(parse_net("partition=ada|ben; delay=500"))
+    cleo.join()
+    assert "cleo" in ada.endpoint.names.values()  # at once, despite the delay
+
+
+def test_updates_are_judged_reliably() -> None:
+    _, ada, ben, _ = three()
+    ben.set_network(parse_net("loss=100%; delay=20"))
+    assert ben.endpoint.judge_update("ada", "uid-1", 100, 0).delays == (20.0,)  # type: ignore[union-attr]
+    ben.set_network(parse_net("offline=ada:drop"))
+    assert isinstance(ben.endpoint.judge_update("ada", "uid-2", 100, 0), int)
+    ada.set_network(NetworkState())
+    assert ada.endpoint.judge_update("ben", "uid-3", 1, 0).delays == (0.0,)  # type: ignore[union-attr]
+
+
+def test_an_announcement_in_two_parts_asks_for_its_payload() -> None:
+    from webxdc_realtime import HEADER_SIZE, NeedsPayload, PeerJoined
+
+    link = Link()
+    ada = link.tab(addr="ada").join()
+    ben = link.tab(addr="ben")
+    ben.endpoint.join()
+    (hello,) = ben.endpoint.take_outbox()
+    header, payload = hello[:HEADER_SIZE], hello[HEADER_SIZE:]
+    received = ada.endpoint.counters.frames_received
+    assert ada.endpoint.receive_parts(header, len(payload)) == NeedsPayload()
+    assert ada.endpoint.counters.frames_received == received  # not counted twice
+    assert isinstance(ada.endpoint.receive_parts(header, len(payload), payload), PeerJoined)
+    assert "ben" in ada.endpoint.names.values()
