@@ -111,8 +111,11 @@ lint: setup
 	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps bench
 	npx tsc -p jsconfig.json
 
+# coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
+# being imported by our own pytest plugin, which pytest loads before any test.
 test: build lint
-	$(PY) -m pytest --cov --cov-report=term
+	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage report
 
 clean:
 	rm -rf build dist .cache $(VENV) node_modules

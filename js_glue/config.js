@@ -15,6 +15,7 @@
  * - API (`data-api`, `api`): "full", the whole webxdc API (default); "realtime": only
  *   `joinRealtimeChannel` is added to an existing `window.webxdc` (a mock of yours).
  * - storage (`data-storage`, `storage`): "peer", each peer its own (default); "shared".
+ * - network (`?net=`, `data-net`, `net`): conditions for every peer (see `_network.parse_net`).
  * - `sendUpdateInterval`, `sendUpdateMaxSize`: host config, else the core's defaults.
  * Identity, first match wins: `window.webxdc` already has it; the host page's peer
  * (`window.name`, set by `webxdc-realtime run`: name, address, `isAppSender`,
@@ -37,6 +38,7 @@ export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
  * @property {string} profile  the host profile whose rules apply
  * @property {"full" | "realtime"} api
  * @property {"peer" | "shared"} storage
+ * @property {string} net  network conditions to set, or ""
  * @property {boolean} hosted  a peer of our host page
  * @property {number} sendUpdateInterval
  * @property {number} sendUpdateMaxSize
@@ -71,6 +73,7 @@ export function readConfig(script, location, existing, storage, rules, host, win
     profile: readProfile(setting("profile"), rules),
     api: (data.api || host.api) === "realtime" ? "realtime" : "full",
     storage: (data.storage || host.storage) === "shared" ? "shared" : "peer",
+    net: setting("net") || "",
     hosted: peer !== null && window.parent !== window,
     sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
     sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),

@@ -15,6 +15,7 @@
 import { installApi } from "./api.js";
 import { readConfig } from "./config.js";
 import { hostLink } from "./host-link.js";
+import { NetworkControl } from "./network.js";
 import { Page } from "./page.js";
 import { loadRuntime } from "./runtime.js";
 import { isolateStorage, peerPrefix } from "./storage.js";
@@ -37,8 +38,10 @@ const w = /** @type {any} */ (window);
 const webxdc = w.webxdc ?? (w.webxdc = {});
 
 let session = null;
+let origin = null; // the origin's own localStorage, before each peer gets its own
 try {
   session = window.sessionStorage;
+  origin = window.localStorage;
 } catch {
   // Blocked storage (sandboxed iframe): identities then last one load.
 }
@@ -56,7 +59,9 @@ if (config.storage === "peer") isolateStorage(peerPrefix(config.instanceId, conf
 webxdc.selfAddr ??= config.selfAddr;
 webxdc.selfName ??= config.selfName;
 
-const page = new Page(RULES, config.profile);
+const report = hostLink(config.hosted, config.selfAddr);
+const network = new NetworkControl(origin, report);
+const page = new Page(RULES, config.profile, network, report);
 webxdc.joinRealtimeChannel = () => page.join();
 window.addEventListener("pagehide", () => page.current?.leave());
 console.info(
@@ -64,8 +69,7 @@ console.info(
     `differences from SPEC.md section 2: ${page.profile.differences}`,
 );
 
-const report = hostLink(config.hosted, config.selfAddr);
-const updates = new Updates(config.selfAddr, report);
+const updates = new Updates(config.selfAddr, report, network);
 /** @type {(core: any) => void} */
 let coreLive = () => {};
 /** @type {(error: unknown) => void} */
@@ -104,6 +108,17 @@ const handle = {
   timings: null,
   /** Counters of the page's latest stay in the channel, or null before live. */
   stats: () => page.stats(),
+  /** The network's conditions: `set`, `link`, `partition`, `heal`, `offline`, `online`, ... */
+  network: network.api(),
+  /**
+   * Report every frame and update to the host page's devtools (which call this while
+   * open), or stop: nothing is reported per frame otherwise.
+   * @param {boolean} on
+   */
+  tap: (on) => {
+    page.setTap(on);
+    updates.tap = on;
+  },
   ready: loadRuntime({
     baseUrl: config.baseUrl,
     wheel: WHEEL,
@@ -112,11 +127,13 @@ const handle = {
     chatId: config.chatId,
     instanceId: config.instanceId,
     profile: config.profile,
+    selfAddr: config.selfAddr,
     t0,
   }).then(
     ({ endpoint, browser, timings }) => {
       handle.timings = timings;
       page.goLive(endpoint);
+      network.start(endpoint, browser.parse_network, config.net);
       coreLive({ sendToChat: browser.send_to_chat });
       if (config.api === "full") {
         updates.start(
@@ -124,6 +141,7 @@ const handle = {
           endpoint.updates_name,
           config.sendUpdateInterval,
           config.sendUpdateMaxSize,
+          endpoint,
         );
       }
       console.info(

@@ -16,13 +16,15 @@
 
 import { RealtimeChannel, thrown } from "./channel.js";
 import { decide, errorOf, readBytes, render } from "./rules.js";
-import { EMPTY, Wire, exact } from "./wire.js";
+import { EMPTY, Wire, exact, latin1 } from "./wire.js";
 
 /** @typedef {import("./rules.js").Table} Table */
 /** @typedef {import("./rules.js").Call} Call */
 /** @typedef {import("./runtime.js").PyEndpoint} PyEndpoint */
 /** @typedef {import("./runtime.js").PyChannel} PyChannel */
 /** @typedef {import("./runtime.js").Reply} Reply */
+/** @typedef {import("./network.js").NetworkControl} NetworkControl */
+/** @typedef {(kind: string, data: Record<string, unknown>) => void} Report */
 
 /** Sends recorded while loading, at most; later ones are dropped with one warning. */
 export const MAX_PENDING_SENDS = 1000;
@@ -44,14 +46,20 @@ export class Page {
   pending = [];
   pendingSends = 0;
   warnedOverflow = false;
+  /** Tell the host page's devtools about every frame (only while they are open). */
+  tap = false;
 
   /**
    * @param {Table} table  the core's rules, embedded at build time
    * @param {string} profile  a profile of the table
+   * @param {NetworkControl} network
+   * @param {Report} report
    */
-  constructor(table, profile) {
+  constructor(table, profile, network, report) {
     this.table = table;
     this.profile = table.profiles[profile];
+    this.network = network;
+    this.report = report;
   }
 
   /**
@@ -136,11 +144,62 @@ export class Page {
     );
     if (typeof result === "string") {
       this.wire?.post(result, /** @type {Uint8Array} */ (bytes));
+      if (this.tap) this.#tapOut(result, /** @type {Uint8Array} */ (bytes));
       return;
     }
     this.settle(result);
-    if (result.header) this.wire?.post(result.header, /** @type {Uint8Array} */ (bytes));
-    else if (result.log) console.error(`${PREFIX} ${result.log}`);
+    if (result.header) {
+      this.wire?.post(result.header, /** @type {Uint8Array} */ (bytes));
+      if (this.tap) this.#tapOut(result.header, /** @type {Uint8Array} */ (bytes));
+    } else if (result.log) console.error(`${PREFIX} ${result.log}`);
+  }
+
+  /**
+   * A frame arrives: the core judges it; deliver it now, later, when the network releases
+   * it, or not at all; answer a join.
+   * @param {string} header  latin-1
+   * @param {Uint8Array} payload
+   */
+  #onFrame(header, payload) {
+    const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+    let verdict = this.network.active
+      ? endpoint.receive(header, payload.length, undefined, performance.now())
+      : endpoint.receive(header, payload.length);
+    if (verdict === undefined || verdict === null) {
+      // An announcement, which names its sender: the core reads its (small) payload.
+      verdict = endpoint.receive(header, payload.length, latin1(payload), performance.now());
+    }
+    let fate = "delivered";
+    if (verdict === true) {
+      this.#deliver(payload);
+    } else if (typeof verdict === "string") {
+      this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
+      fate = "answered";
+    } else if (verdict && typeof verdict === "object") {
+      if (verdict.dropped) fate = `dropped: ${verdict.dropped}`;
+      else fate = this.network.schedule(verdict, () => this.#deliver(payload, true));
+    } else {
+      fate = "dropped";
+    }
+    if (this.tap) this.report("frame", { dir: "in", ...frameId(header), size: payload.length, fate });
+  }
+
+  /**
+   * @param {Uint8Array} payload
+   * @param {boolean} [late]  after a delay: only if the page is still in the channel
+   */
+  #deliver(payload, late = false) {
+    if (!this.current || (late && !this.member)) return;
+    RealtimeChannel.deliver(this.current, exact(payload));
+  }
+
+  /**
+   * @param {string} header
+   * @param {Uint8Array} payload
+   */
+  #tapOut(header, payload) {
+    const preview = Array.from(payload.subarray(0, 64));
+    this.report("frame", { dir: "out", ...frameId(header), size: payload.length, preview });
   }
 
   /**
@@ -152,16 +211,9 @@ export class Page {
   settle(reply) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     if (reply.member && !this.wire) {
-      const receive = endpoint.receive;
-      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) => {
-        const verdict = receive(header, payload.length);
-        if (verdict === true) {
-          if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
-        } else if (verdict) {
-          // A frame to answer with (a join is answered so that the newcomer learns of us).
-          this.wire?.post(verdict, EMPTY);
-        }
-      });
+      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) =>
+        this.#onFrame(header, payload),
+      );
     }
     for (const frame of reply.frames) this.wire?.post(frame, EMPTY);
     if (!reply.member && this.wire) {
@@ -183,6 +235,7 @@ export class Page {
       join: proxy.join,
       receive: proxy.receive,
       stats: proxy.stats,
+      set_tap: proxy.set_tap,
       header_size: proxy.header_size,
       channel_name: proxy.channel_name,
       rules_digest: proxy.rules_digest,
@@ -219,4 +272,26 @@ export class Page {
   stats() {
     return this.endpoint ? this.endpoint.stats() : null;
   }
+
+  /**
+   * Report every frame to the host page's devtools, or stop (nothing per frame then).
+   * @param {boolean} on
+   */
+  setTap(on) {
+    this.tap = on;
+    this.endpoint?.set_tap(on);
+  }
+}
+
+/**
+ * Which frame a header is: its sender's id (hex) and sequence number.
+ * @param {string} header  latin-1
+ * @returns {{ id: string, seq: number }}
+ */
+function frameId(header) {
+  let id = "";
+  for (let i = 20; i < 28; i++) id += header.charCodeAt(i).toString(16).padStart(2, "0");
+  let seq = 0;
+  for (let i = 28; i < 32; i++) seq = seq * 256 + header.charCodeAt(i);
+  return { id, seq };
 }

@@ -28,7 +28,10 @@
  *
  * @typedef {object} PyEndpoint  the methods of a `webxdc_realtime._browser.BrowserEndpoint`
  * @property {() => Reply | Error} join
- * @property {(header: string, payloadLength: number) => boolean | string} receive  true: deliver; a string: post it
+ * @property {(header: string, payloadLength: number, payload?: string, now?: number) => any} receive
+ *   true: deliver; a string: post it; null: call again with the payload; `{after}`, `{held}`,
+ *   `{dropped}`: see `_browser.BrowserEndpoint.receive`
+ * @property {(on: boolean) => void} set_tap
  * @property {() => Record<string, unknown>} stats
  * @property {number} header_size
  * @property {string} channel_name
@@ -51,11 +54,22 @@
  * @param {string} options.chatId
  * @param {string} options.instanceId
  * @param {string} options.profile  the host profile whose rules the core applies
+ * @param {string} options.selfAddr  this peer's address, which its announcements carry
  * @param {number} options.t0  `performance.now()` when the script started
  * @returns {Promise<{ endpoint: any, browser: any, timings: Timings }>}  the page's
  *   `BrowserEndpoint` and the `webxdc_realtime._browser` module (proxies)
  */
-export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, instanceId, profile, t0 }) {
+export async function loadRuntime({
+  baseUrl,
+  wheel,
+  version,
+  snapshot,
+  chatId,
+  instanceId,
+  profile,
+  selfAddr,
+  t0,
+}) {
   const [pyodideModule, manifest] = await Promise.all([
     import(/* @vite-ignore */ baseUrl + "pyodide.mjs"),
     snapshot ? fetchJson(baseUrl + "snapshot.json") : null,
@@ -96,7 +110,7 @@ export async function loadRuntime({ baseUrl, wheel, version, snapshot, chatId, i
   if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime._browser");
-  const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile);
+  const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile, selfAddr);
   return {
     endpoint,
     browser,

@@ -40,14 +40,18 @@ export class Updates {
   /** @type {BroadcastChannel | null} */
   wire = null;
   scope = "";
+  /** Tell the host page's devtools about every update that arrives. */
+  tap = false;
 
   /**
    * @param {string} selfAddr
    * @param {Report} report  tells the host page (or the console) what the chat shows
+   * @param {import("./network.js").NetworkControl} network  what the network does to updates
    */
-  constructor(selfAddr, report) {
+  constructor(selfAddr, report, network) {
     this.selfAddr = selfAddr;
     this.report = report;
+    this.network = network;
   }
 
   /**
@@ -113,8 +117,9 @@ export class Updates {
    * @param {string} scope  the updates channel's name (one per chat and app instance)
    * @param {number} interval
    * @param {number} maxSize
+   * @param {any} endpoint  the page's BrowserEndpoint: the network's word on updates
    */
-  async start(BrowserUpdates, scope, interval, maxSize) {
+  async start(BrowserUpdates, scope, interval, maxSize, endpoint) {
     this.scope = scope;
     /** @type {{ uid: string, sender: string, text: string }[]} */
     let chat = [];
@@ -148,11 +153,19 @@ export class Updates {
     });
     this.wire = new BroadcastChannel(scope);
     this.wire.onmessage = (event) => {
-      const got = this.core.receive(event.data);
-      if (!got) return; // malformed, or known already
-      this.#keep(got, false);
-      this.#deliver(got.delivery);
-      if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
+      const record = event.data;
+      const take = () => {
+        const got = this.core.receive(record);
+        if (!got) return; // malformed, or known already
+        this.#keep(got, false);
+        this.#deliver(got.delivery);
+        if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
+      };
+      if (!this.network.active || !Array.isArray(record) || record.length !== 3) return take();
+      const [uid, sender, text] = record.map(String);
+      const verdict = endpoint.judge_update(sender, uid, text.length, performance.now());
+      const fate = this.network.schedule(verdict, take);
+      if (this.tap) this.report("update-in", { uid, from: sender, fate });
     };
     for (const call of this.pending.splice(0)) call();
   }

@@ -105,10 +105,10 @@ function inlineFrame(header, payload) {
 let scratch = new Uint8Array(0);
 
 /**
- * @param {Uint8Array} bytes  a few dozen at most
+ * @param {Uint8Array} bytes  a few hundred at most
  * @returns {string} latin-1, one char per byte
  */
-function latin1(bytes) {
+export function latin1(bytes) {
   return String.fromCharCode.apply(null, /** @type {any} */ (bytes));
 }
 

@@ -53,3 +53,9 @@ def playwright_browsers(request: pytest.FixtureRequest) -> Iterator[dict[str, An
         yield {}
         return
     yield {"chrome": request.getfixturevalue("chromium")}
+
+
+@pytest.fixture(scope="session")
+def webxdc_browser(chromium: Any) -> Any:
+    """Our plugin's browser: the session's chromium (one Playwright per process)."""
+    return chromium

@@ -25,7 +25,7 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from ._channel import Channel, Endpoint
 from ._errors import LocalProtocolError
-from ._events import Data, Held, Later, NeedsPayload, PeerJoined
+from ._events import Data, Dropped, Held, Later, NeedsPayload, PeerJoined
 from ._frame import HEADER_SIZE
 from ._network import NetworkError, Verdict, parse_net, state_from_json, to_json, with_changes
 from ._rules import export_rules
@@ -134,6 +134,11 @@ class BrowserEndpoint:
         self.channel_name = scope.channel_name
         self.updates_name = scope.updates_name
         self.network_name = scope.network_name
+        self._tap = False
+
+    def set_tap(self, on: bool) -> None:
+        """Say why each dropped frame was dropped (for the devtools), or stop."""
+        self._tap = bool(on)
 
     def join(self) -> Any:
         """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
@@ -153,7 +158,7 @@ class BrowserEndpoint:
         ``None``: call again with the payload (latin-1; an announcement, which carries
         its sender's address). With a network set (pass ``now``, ms): ``{after: [ms,
         ...]}`` to deliver later (twice: a duplicate), ``{held: id}`` to keep until
-        :meth:`set_network` releases it.
+        :meth:`set_network` releases it. While tapped, a drop is ``{dropped: reason}``.
         """
         event = self.endpoint.receive_parts(
             header.encode("latin-1"),
@@ -171,6 +176,8 @@ class BrowserEndpoint:
             return _to_js({"after": list(event.delays)})
         if isinstance(event, Held):
             return _to_js({"held": event.held})
+        if self._tap and isinstance(event, Dropped):
+            return _to_js({"dropped": event.reason.value})
         return False
 
     def set_network(self, state: str) -> Any:

@@ -241,7 +241,8 @@ class Endpoint:
         self.names: dict[bytes, str] = {}
         self.network: Network | None = None
         self.outbox: list[bytes] = []
-        self._seq = 0
+        self._seq = 0  # data frames of this stay
+        self._announced = 0  # announcements of this stay: numbered apart (see _frame_header)
         self._data_prefix = b""
         self._delivering = False
 
@@ -300,7 +301,7 @@ class Endpoint:
         self.peer_id = self._make_peer_id()
         self.counters = Counters()
         self.peers = set()
-        self._seq = 0
+        self._seq = self._announced = 0
         self._data_prefix = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
             :_PREFIX_SIZE
         ]
@@ -317,8 +318,16 @@ class Endpoint:
 
     def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
         assert self.peer_id is not None
-        header = encode_header(kind, self.scope.topic, self.peer_id, self._seq, payload_length)
-        self._seq = (self._seq + 1) % SEQ_MODULUS
+        # Data frames and announcements are numbered apart, so that the n-th data frame of
+        # a stay is seq n whoever joined when: the network's draws hash it (one seed, the
+        # same verdicts on every run).
+        if kind is FrameKind.DATA:
+            seq = self._seq
+            self._seq = (seq + 1) % SEQ_MODULUS
+        else:
+            seq = self._announced
+            self._announced = (seq + 1) % SEQ_MODULUS
+        header = encode_header(kind, self.scope.topic, self.peer_id, seq, payload_length)
         self.counters.frames_sent += 1
         self.counters.bytes_sent += HEADER_SIZE + payload_length
         return header
@@ -432,14 +441,15 @@ class Endpoint:
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
             return PeerLeft(header.sender)
-        named = header.kind.value in _NAMED and payload
-        name = payload.decode("utf-8", "replace") if named else self.names.get(header.sender, "")
+        if header.kind.value in _NAMED and payload:
+            # Learnt even if the network then drops the announcement: the frame did
+            # arrive, and later frames of this sender must be judged by its link.
+            self.names[header.sender] = payload.decode("utf-8", "replace")
+        name = self.names.get(header.sender, "")
         verdict = self._network_verdict(header, name, head, frame_length, now)
         if isinstance(verdict, Verdict) and verdict.reason:
             return self._drop(_NET_REASONS[verdict.reason])
         self.peers.add(header.sender)
-        if named:
-            self.names[header.sender] = name
         if header.kind is FrameKind.PEER_JOINED:
             return PeerJoined(header.sender, self._announcement(FrameKind.PEER_PRESENT))
         if header.kind is FrameKind.PEER_PRESENT:
@@ -475,7 +485,7 @@ class Endpoint:
             return _NOW
         return self.network.judge(
             name,
-            bytes(head[28:32] if name else head[20:32]),
+            bytes(head[3:4]) + bytes(head[28:32] if name else head[20:32]),
             size,
             now,
             announcement=header.kind is not FrameKind.DATA,

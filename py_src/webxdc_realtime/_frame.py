@@ -8,7 +8,8 @@ Every frame that crosses the BroadcastChannel has this layout (big-endian)::
     3      1    kind: 1 data, 2 peer joined, 3 peer left, 4 peer present
     4      16   topic: the scope hash (see ``_scope``)
     20     8    sender: the peer id, random per join
-    28     4    seq: the sender's frame counter, from 0, wrapping at 2**32
+    28     4    seq: the sender's frame counter, from 0 at each join, wrapping at 2**32;
+                data frames and announcements are counted apart
     32     4    payload length
     36     ...  payload: the app's data; in "joined" and "present", the sender's
                 address (UTF-8, at most 256 bytes), so that peers can name each other

@@ -47,6 +47,7 @@ channel.setListener((data) => {
 $("ping").addEventListener("click", () =>
   channel.send(new TextEncoder().encode(`ping from ${window.webxdc.selfName}`)),
 );
+fixture.send = (text) => channel.send(new TextEncoder().encode(text)); // for the tests
 
 // A visit counter in IndexedDB, per peer.
 const open = indexedDB.open("pingboard", 1);

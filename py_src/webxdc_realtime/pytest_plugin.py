@@ -1,0 +1,309 @@
+"""A pytest plugin for webxdc app developers: run your app with N peers, shape their network.
+
+Installed with the package (a ``pytest11`` entry point), it gives tests the fixture
+``webxdc_app``: a function that serves an app folder or ``.xdc`` as ``webxdc-realtime
+run`` does, opens its host page in headless Chromium (Playwright), waits until every peer
+is live, and returns an :class:`AppRun` with one :class:`Peer` per peer and the
+:class:`Network` between them::
+
+    def test_peers_converge_after_a_partition(webxdc_app):
+        app = webxdc_app("path/to/app", peers=3)
+        ada, ben, cleo = app.peers
+        app.network.partition([ada, ben], [cleo])
+        ada.frame.click("#add")
+        ...
+        app.network.heal()
+
+Options: ``--webxdc-chromium PATH`` (default ``$CHROMIUM``, else ``chromium`` on the PATH),
+``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default this checkout's
+``dist/``). Playwright must be installed; its own browser download is not needed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .app import load_app
+from .server import Host, Server, find_runtime
+
+_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the plugin's options."""
+    group = parser.getgroup("webxdc-realtime", "webxdc apps with several peers")
+    group.addoption(
+        "--webxdc-chromium",
+        default=None,
+        help="Chromium or Chrome to drive (default: $CHROMIUM, else chromium on the PATH)",
+    )
+    group.addoption("--webxdc-headed", action="store_true", help="show the browser")
+    group.addoption("--webxdc-dist", default=None, help="webxdc-realtime's built dist/ folder")
+
+
+class Peer:
+    """One peer of the app: an iframe of the host page.
+
+    Attributes
+    ----------
+    name, addr : str
+        Its ``selfName`` and ``selfAddr``.
+    frame : playwright Frame
+        The app, as this peer sees it: ``click``, ``fill``, ``evaluate``, ...
+    """
+
+    def __init__(self, run: AppRun, name: str, addr: str) -> None:
+        self.run = run
+        self.name = name
+        self.addr = addr
+
+    def __repr__(self) -> str:
+        return f"<Peer {self.name} {self.addr}>"
+
+    @property
+    def frame(self) -> Any:
+        """The peer's frame (looked up anew: a reload makes a new one)."""
+        for frame in self.run.page.frames:
+            if (
+                frame.name.startswith("webxdc-realtime-peer:")
+                and f'"addr":"{self.addr}"' in frame.name
+            ):
+                return frame
+        raise LookupError(f"{self} has no frame in the host page (removed, or in its own tab)")
+
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        """Evaluate JavaScript in this peer's page."""
+        return self.frame.evaluate(expression, arg)
+
+    def wait_for(self, expression: str, timeout: float = 30) -> Any:
+        """Wait until a JavaScript expression is truthy in this peer's page; return it."""
+        return self.frame.wait_for_function(expression, timeout=timeout * 1000).json_value()
+
+    def wait_live(self, timeout: float = 120) -> None:
+        """Wait until this peer's runtime is live."""
+        self.run._wait(lambda: self.run._status(self.addr) == "live", timeout, f"{self} live")
+
+    def reload(self) -> None:
+        """Reload this peer, as the host page's reload button does; wait until live."""
+        self.run.page.evaluate(
+            "(addr) => { const p = host.peers.find((p) => p.addr === addr); p.status = 'loading';"
+            " p.card.querySelector('iframe').contentWindow.location.reload(); }",
+            self.addr,
+        )
+        self.run._wait(lambda: self.run._status(self.addr) == "loading", 10, "the reload")
+        self.wait_live()
+
+
+def _addr(peer: Peer | str) -> str:
+    return peer.addr if isinstance(peer, Peer) else peer
+
+
+class Network:
+    """The network between the peers: the same conditions at every peer.
+
+    Every method changes the conditions through a peer's ``webxdcRealtime.network``, which
+    gives them to every peer of the app, and returns the new state. See the README's
+    "Network conditions" for what each condition does.
+    """
+
+    def __init__(self, run: AppRun) -> None:
+        self.run = run
+
+    def _change(self, method: str, *args: Any) -> dict[str, Any]:
+        peer = self.run.peers[0]
+        state: dict[str, Any] = peer.evaluate(
+            f"(args) => webxdcRealtime.network.{method}(...args)", list(args)
+        )
+        self.run._wait(self._everywhere(state), 10, "the conditions at every peer")
+        return state
+
+    def _everywhere(self, state: dict[str, Any]) -> Callable[[], bool]:
+        return lambda: all(
+            p.evaluate("webxdcRealtime.network.state") == state for p in self.run.peers
+        )
+
+    def set(self, **conditions: Any) -> dict[str, Any]:
+        """Set conditions of every link.
+
+        Keywords: ``delay``, ``jitter`` (ms), ``loss``, ``duplicate`` (0 to 1),
+        ``bandwidth`` (bytes/s), ``seed``.
+        """
+        return self._change("set", conditions)
+
+    def link(self, sender: Peer | str, receiver: Peer | str, **conditions: Any) -> dict[str, Any]:
+        """Set conditions of one directed link; none given: it follows the global ones."""
+        return self._change("link", _addr(sender), _addr(receiver), conditions or None)
+
+    def partition(self, *groups: list[Peer | str]) -> dict[str, Any]:
+        """Split peers into groups that hear only each other."""
+        return self._change("partition", *[[_addr(p) for p in group] for group in groups])
+
+    def heal(self) -> dict[str, Any]:
+        """End every partition."""
+        return self._change("heal")
+
+    def offline(self, peer: Peer | str, mode: str = "hold") -> dict[str, Any]:
+        """Take a peer offline: its frames are held until it is back ("hold") or dropped."""
+        return self._change("offline", _addr(peer), mode)
+
+    def online(self, peer: Peer | str) -> dict[str, Any]:
+        """Bring a peer back; what was held for it is delivered, in order."""
+        return self._change("online", _addr(peer))
+
+    def reset(self) -> dict[str, Any]:
+        """Make the network perfect again (the seed is kept)."""
+        return self._change("reset")
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The conditions in force."""
+        state: dict[str, Any] = self.run.peers[0].evaluate("webxdcRealtime.network.state")
+        return state
+
+
+class AppRun:
+    """An app served with its host page open, and its peers.
+
+    Attributes
+    ----------
+    url : str
+        The host page's address.
+    page : playwright Page
+        The host page.
+    peers : list of Peer
+        The peers, in the page's order.
+    network : Network
+        The conditions between them.
+    """
+
+    def __init__(self, browser: Any, server: Server, peers: int, timeout: float) -> None:
+        self.server = server
+        self.url = server.url
+        self.context = browser.new_context(viewport={"width": 1500, "height": 900})
+        self.page = self.context.new_page()
+        self.page.goto(self.url)
+        self.network = Network(self)
+        self._wait(lambda: len(self._statuses()) == peers, timeout, f"{peers} peers")
+        self.peers = [Peer(self, p["name"], p["addr"]) for p in self._peers()]
+        for peer in self.peers:
+            peer.wait_live(timeout)
+
+    def _peers(self) -> list[dict[str, str]]:
+        peers: list[dict[str, str]] = self.page.evaluate(
+            "host.peers.filter((p) => !p.away)"
+            ".map((p) => ({name: p.name, addr: p.addr, status: p.status}))"
+        )
+        return peers
+
+    def _statuses(self) -> dict[str, str]:
+        return {p["addr"]: p["status"] for p in self._peers()}
+
+    def _status(self, addr: str) -> str:
+        return self._statuses().get(addr, "")
+
+    def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"webxdc_app: waited {timeout} s for {what}")
+            time.sleep(0.05)
+
+    def peer(self, name: str) -> Peer:
+        """Return the peer called ``name`` (its selfName)."""
+        return next(p for p in self.peers if p.name == name)
+
+    def add_peer(self, timeout: float = 120) -> Peer:
+        """Add a peer, as the host page's button does; wait until it is live."""
+        self.page.click("#add")
+        self._wait(lambda: len(self._peers()) == len(self.peers) + 1, 10, "the new peer")
+        new = self._peers()[-1]
+        peer = Peer(self, new["name"], new["addr"])
+        self.peers.append(peer)
+        peer.wait_live(timeout)
+        return peer
+
+    def reset(self, timeout: float = 120) -> None:
+        """Clear every peer's storage and the update log, as the host page's Reset does."""
+        self.page.evaluate("host.reset()")
+        for peer in self.peers:
+            peer.wait_live(timeout)
+
+    def close(self) -> None:
+        """Close the page and stop serving."""
+        self.context.close()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def webxdc_browser(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """Headless Chromium, driven by Playwright, for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    executable = (
+        pytestconfig.getoption("webxdc_chromium")
+        or os.environ.get("CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    flags = [f for f in _FLAGS if not (pytestconfig.getoption("webxdc_headed") and "headless" in f)]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Callable[..., AppRun]]:
+    """Run an app with N peers: ``webxdc_app(path, peers=2, profile="strict", chat="default")``.
+
+    Each call serves the app (a folder or an ``.xdc``) on a free 127.0.0.1 port, opens its
+    host page in a fresh browser context (fresh storage) and returns an :class:`AppRun`
+    once every peer is live. All are closed after the test.
+    """
+    runs: list[AppRun] = []
+    runtime = find_runtime(pytestconfig.getoption("webxdc_dist"))
+
+    def start(
+        app: str | Path,
+        peers: int = 2,
+        profile: str = "strict",
+        chat: str = "default",
+        timeout: float = 120,
+    ) -> AppRun:
+        host = Host(load_app(app), runtime, peers, profile, chat)
+        server = Server(host, 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            run = AppRun(webxdc_browser, server, peers, timeout)
+        except BaseException:
+            server.shutdown()
+            server.server_close()
+            raise
+        runs.append(run)
+        return run
+
+    try:
+        yield start
+    finally:
+        for run in runs:
+            run.close()
