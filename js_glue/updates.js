@@ -85,10 +85,13 @@ export class Updates {
       this.#deliver(stored.delivery);
       this.#keep(stored, true);
       this.report("update", {
+        uid: stored.record[0],
         serial: stored.serial,
+        size: stored.record[2].length,
         info: stored.info,
         summary: stored.summary,
         document: stored.document,
+        payload: this.tap ? stored.record[2].slice(0, 200) : undefined,
       });
     });
   }

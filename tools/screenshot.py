@@ -5,6 +5,7 @@ Usage::
     python tools/screenshot.py [OUT.png]                        # the demo: two tabs, a cursor, chat
     python tools/screenshot.py selftest OUT.png [PROFILE]       # the self-test's report, two copies
     python tools/screenshot.py host OUT.png                     # `webxdc-realtime run`, 3 peers
+    python tools/screenshot.py devtools OUT.png                 # its devtools: a partition, loss
 """
 
 from __future__ import annotations
@@ -63,6 +64,37 @@ def host(out: str) -> None:
         browser.close()
 
 
+def devtools(out: str) -> None:
+    """The host page's devtools: three peers, Cleo partitioned off, 20 % loss, traffic."""
+    from cli.conftest import PINGBOARD, HostPage, run
+
+    with run(PINGBOARD, "--peers", "3") as command, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = HostPage(browser.new_context(viewport={"width": 1500, "height": 1500}), command.url)
+        page.wait_live(3)
+        ada, ben, cleo = page.peers()
+        for frame in (ada, ben, cleo):
+            frame.wait_for_function("fixture.ready")
+        page.page.click("#tools")
+        net = "webxdcRealtime.network"
+        ada.evaluate(f"{net}.set({{loss: 0.2, delay: 40, jitter: 30, seed: 7}})")
+        ada.evaluate(
+            f"{net}.partition(['ada@peers.localhost', 'ben@peers.localhost'], "
+            "['cleo@peers.localhost'])"
+        )
+        time.sleep(0.5)
+        ada.click("#add")
+        for i in range(6):
+            (ada if i % 2 else ben).evaluate(
+                f"fixture.send(JSON.stringify({{move: {i}, x: {i * 7}}}))"
+            )
+            cleo.evaluate(f"fixture.send('cleo says {i}')")
+            time.sleep(0.35)
+        time.sleep(2.5)
+        page.page.screenshot(path=out, full_page=True)
+        browser.close()
+
+
 def main(out: str) -> None:
     with serve(ROOT / "build" / "site") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -93,5 +125,7 @@ if __name__ == "__main__":
         selftest(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "strict")
     elif sys.argv[1:2] == ["host"]:
         host(sys.argv[2])
+    elif sys.argv[1:2] == ["devtools"]:
+        devtools(sys.argv[2])
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")

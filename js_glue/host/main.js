@@ -8,6 +8,8 @@
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`.
  */
 
+import { Devtools, describe } from "./devtools.js";
+
 const PEER_NAME_PREFIX = "webxdc-realtime-peer:"; // as js_glue/config.js reads it
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
@@ -34,8 +36,22 @@ const host = {
   },
   addPeer,
   reset,
+  /** @type {Devtools | null} */
+  devtools: null,
+  /** How the devtools show a payload (for tests). */
+  describe,
 };
 /** @type {any} */ (window).host = host;
+
+/**
+ * A peer's `webxdcRealtime`, if its page is up.
+ * @param {string} addr
+ */
+function runtimeOf(addr) {
+  const peer = host.peers.find((p) => p.addr === addr);
+  const frame = /** @type {HTMLIFrameElement | null | undefined} */ (peer?.card?.querySelector("iframe"));
+  return /** @type {any} */ (frame?.contentWindow)?.webxdcRealtime ?? null;
+}
 
 /**
  * @param {string} tag
@@ -192,10 +208,19 @@ window.addEventListener("message", (event) => {
   if (event.origin !== location.origin || data?.source !== "webxdc-realtime") return;
   const peer = host.peers.find((p) => p.addr === data.peer);
   const who = peer?.name ?? data.peer;
+  if (
+    data.kind === "frame" ||
+    data.kind === "update-in" ||
+    data.kind === "network" ||
+    data.kind === "update"
+  ) {
+    host.devtools?.report(data.peer, data);
+  }
   if (data.kind === "status" && peer) {
     peer.status = data.status;
     peer.ms = data.ms ?? 0;
     updateStatus(peer);
+    host.devtools?.tap(peer.addr); // a new or reloaded peer reports frames as the devtools are open
   } else if (data.kind === "update") {
     if (data.info) line("info", peer, [el("small", {}, [who]), String(data.info)], String(data.info));
     if (data.summary != null) $("summary").textContent = host.chat.summary = String(data.summary);
@@ -265,6 +290,15 @@ async function start() {
   save();
   $("add").addEventListener("click", addPeer);
   $("reset").addEventListener("click", () => reset());
+  const devtools = (host.devtools = new Devtools(
+    $("devtools"),
+    () => host.peers.filter((p) => !p.away),
+    runtimeOf,
+  ));
+  $("tools").addEventListener("click", () => {
+    devtools.show(!devtools.open);
+    $("tools").classList.toggle("quiet", !devtools.open);
+  });
   render();
 }
 

@@ -19,13 +19,13 @@ def everyone(tabs: tuple[Tab, ...], state: NetworkState) -> None:
 
 
 def test_peers_learn_each_others_addresses_from_their_announcements() -> None:
-    _, ada, ben, cleo = three()
+    _, ada, _ben, cleo = three()
     assert sorted(ada.endpoint.names.values()) == ["ben", "cleo"]  # from their joins
     assert sorted(cleo.endpoint.names.values()) == ["ada", "ben"]  # from the answers
 
 
 def test_a_partition_stops_frames_both_ways_and_heals() -> None:
-    link, ada, ben, cleo = three()
+    _, ada, ben, cleo = three()
     everyone((ada, ben, cleo), parse_net("partition=ada,ben|cleo"))
     ada.send(b"to all")
     cleo.send(b"from cleo")
