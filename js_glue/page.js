@@ -211,9 +211,19 @@ export class Page {
   settle(reply) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     if (reply.member && !this.wire) {
-      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) =>
-        this.#onFrame(header, payload),
-      );
+      const receive = endpoint.receive;
+      // The common case inline: a perfect network, no devtools (see #onFrame for the rest).
+      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) => {
+        if (this.network.active || this.tap) return this.#onFrame(header, payload);
+        const verdict = receive(header, payload.length);
+        if (verdict === true) {
+          if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+        } else if (typeof verdict === "string") {
+          this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
+        } else if (verdict == null) {
+          this.#onFrame(header, payload); // an announcement, which names its sender
+        }
+      });
     }
     for (const frame of reply.frames) this.wire?.post(frame, EMPTY);
     if (!reply.member && this.wire) {

@@ -245,6 +245,7 @@ class Endpoint:
         self._announced = 0  # announcements of this stay: numbered apart (see _frame_header)
         self._data_prefix = b""
         self._delivering = False
+        self._fast = False  # delivering, on a perfect network: the receive fast path applies
 
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
@@ -315,6 +316,7 @@ class Endpoint:
         self._delivering = (
             self.member and current is not None and current.listener not in SILENT_LISTENERS
         )
+        self._fast = self._delivering and self.network is None
 
     def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
         assert self.peer_id is not None
@@ -394,12 +396,7 @@ class Endpoint:
         # Fast path for the common case, taken only where _judge would deliver: a data
         # frame of our topic (the first 20 header bytes are then known), whose length
         # field matches, from another peer, while the app listens, on a perfect network.
-        if (
-            self._delivering
-            and self.network is None
-            and len(header) == HEADER_SIZE
-            and header[:_PREFIX_SIZE] == self._data_prefix
-        ):
+        if self._fast and len(header) == HEADER_SIZE and header[:_PREFIX_SIZE] == self._data_prefix:
             sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
             if length == payload_length <= MAX_PAYLOAD and sender != self.peer_id:
                 counters.frames_received += 1
@@ -514,6 +511,7 @@ class Endpoint:
             release, drop = self.network.set(state)
         if state.perfect and not self.network.holding:
             self.network = None  # back to the fast path
+        self._update_delivery()
         return release, drop
 
     def judge_update(self, sender: str, uid: str, size: int, now: float) -> Verdict | int:
