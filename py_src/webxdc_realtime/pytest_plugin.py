@@ -253,8 +253,12 @@ class AppRun:
 
 
 @pytest.fixture(scope="session")
-def webxdc_browser(pytestconfig: pytest.Config) -> Iterator[Any]:
-    """Headless Chromium, driven by Playwright, for the whole session."""
+def webxdc_browser(pytestconfig: pytest.Config) -> Iterator[Any]:  # pragma: no cover
+    """Headless Chromium, driven by Playwright, for the whole session.
+
+    (Our own suite overrides it with its browser; ``tests/plugin/test_plugin.py`` runs
+    this one, in a pytest of its own, in a subprocess.)
+    """
     from playwright.sync_api import sync_playwright
 
     executable = (
