@@ -16,6 +16,8 @@
  *   `joinRealtimeChannel` is added to an existing `window.webxdc` (a mock of yours).
  * - storage (`data-storage`, `storage`): "peer", each peer its own (default); "shared".
  * - network (`?net=`, `data-net`, `net`): conditions for every peer (see `_network.parse_net`).
+ * - relay (`?relay=`, `data-relay`, `relay`): ws:// URLs of a relay, for peers beyond this
+ *   browser (see relay-link.js).
  * - `sendUpdateInterval`, `sendUpdateMaxSize`: host config, else the core's defaults.
  * Identity, first match wins: `window.webxdc` already has it; the host page's peer
  * (`window.name`, set by `webxdc-realtime run`: name, address, `isAppSender`,
@@ -39,6 +41,7 @@ export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
  * @property {"full" | "realtime"} api
  * @property {"peer" | "shared"} storage
  * @property {string} net  network conditions to set, or ""
+ * @property {string} relay  the relay's ws:// URLs, or ""
  * @property {boolean} hosted  a peer of our host page
  * @property {number} sendUpdateInterval
  * @property {number} sendUpdateMaxSize
@@ -74,6 +77,7 @@ export function readConfig(script, location, existing, storage, rules, host, win
     api: (data.api || host.api) === "realtime" ? "realtime" : "full",
     storage: (data.storage || host.storage) === "shared" ? "shared" : "peer",
     net: setting("net") || "",
+    relay: setting("relay") || "",
     hosted: peer !== null && window.parent !== window,
     sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
     sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),

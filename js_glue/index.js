@@ -17,6 +17,7 @@ import { readConfig } from "./config.js";
 import { hostLink } from "./host-link.js";
 import { NetworkControl } from "./network.js";
 import { Page } from "./page.js";
+import { RelayLink } from "./relay-link.js";
 import { loadRuntime } from "./runtime.js";
 import { isolateStorage, peerPrefix } from "./storage.js";
 import { Updates } from "./updates.js";
@@ -70,6 +71,12 @@ console.info(
 );
 
 const updates = new Updates(config.selfAddr, report, network);
+// Peers beyond this browser: its client is fetched now, while Python loads.
+const relay = config.relay ? new RelayLink(config.relay) : null;
+if (relay) {
+  page.relay = updates.relay = relay;
+  relay.start(config.baseUrl);
+}
 /** @type {(core: any) => void} */
 let coreLive = () => {};
 /** @type {(error: unknown) => void} */
@@ -110,6 +117,8 @@ const handle = {
   stats: () => page.stats(),
   /** The network's conditions: `set`, `link`, `partition`, `heal`, `offline`, `online`, ... */
   network: network.api(),
+  /** The relay, if the page has one: `status`, `server`, `sent`, `received`, `dropped`. */
+  relay: relay?.view() ?? null,
   /**
    * Report every frame and update to the host page's devtools (which call this while
    * open), or stop: nothing is reported per frame otherwise.

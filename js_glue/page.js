@@ -48,6 +48,8 @@ export class Page {
   warnedOverflow = false;
   /** Tell the host page's devtools about every frame (only while they are open). */
   tap = false;
+  /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
+  relay = null;
 
   /**
    * @param {Table} table  the core's rules, embedded at build time
@@ -212,18 +214,24 @@ export class Page {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     if (reply.member && !this.wire) {
       const receive = endpoint.receive;
+      const relay = this.relay && { link: this.relay, subject: endpoint.relay_subject };
       // The common case inline: a perfect network, no devtools (see #onFrame for the rest).
-      this.wire = new Wire(endpoint.channel_name, endpoint.header_size, (header, payload) => {
-        if (this.network.active || this.tap) return this.#onFrame(header, payload);
-        const verdict = receive(header, payload.length);
-        if (verdict === true) {
-          if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
-        } else if (typeof verdict === "string") {
-          this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
-        } else if (verdict == null) {
-          this.#onFrame(header, payload); // an announcement, which names its sender
-        }
-      });
+      this.wire = new Wire(
+        endpoint.channel_name,
+        endpoint.header_size,
+        (header, payload) => {
+          if (this.network.active || this.tap) return this.#onFrame(header, payload);
+          const verdict = receive(header, payload.length);
+          if (verdict === true) {
+            if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+          } else if (typeof verdict === "string") {
+            this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
+          } else if (verdict == null) {
+            this.#onFrame(header, payload); // an announcement, which names its sender
+          }
+        },
+        relay,
+      );
     }
     for (const frame of reply.frames) this.wire?.post(frame, EMPTY);
     if (!reply.member && this.wire) {
@@ -249,10 +257,12 @@ export class Page {
       header_size: proxy.header_size,
       channel_name: proxy.channel_name,
       rules_digest: proxy.rules_digest,
+      relay_subject: proxy.relay_subject,
       proxy,
     };
     this.endpoint = endpoint;
     this.state = "live";
+    if (this.relay) proxy.set_dedupe(true); // frames come by two ways: each to the app once
     if (endpoint.rules_digest !== this.table.digest) {
       console.error(
         `${PREFIX} the Python core's rules (${endpoint.rules_digest}) are not the ones this webxdc.js was built with (${this.table.digest}); rebuild dist/`,

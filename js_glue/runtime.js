@@ -36,6 +36,7 @@
  * @property {number} header_size
  * @property {string} channel_name
  * @property {string} rules_digest
+ * @property {string} relay_subject  the relay's subject of the scope's frames
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
  * @typedef {object} Timings  milliseconds since the script started

@@ -42,6 +42,9 @@ export class Updates {
   scope = "";
   /** Tell the host page's devtools about every update that arrives. */
   tap = false;
+  /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
+  relay = null;
+  relaySubject = "";
 
   /**
    * @param {string} selfAddr
@@ -123,6 +126,7 @@ export class Updates {
    * @param {any} endpoint  the page's BrowserEndpoint: the network's word on updates
    */
   async start(BrowserUpdates, scope, interval, maxSize, endpoint) {
+    this.relaySubject = endpoint.relay_updates_subject;
     this.scope = scope;
     /** @type {{ uid: string, sender: string, text: string }[]} */
     let chat = [];
@@ -155,22 +159,35 @@ export class Updates {
         tx.objectStore("log").put({ scope, peer: this.selfAddr, serial, uid });
     });
     this.wire = new BroadcastChannel(scope);
-    this.wire.onmessage = (event) => {
-      const record = event.data;
-      const take = () => {
-        const got = this.core.receive(record);
-        if (!got) return; // malformed, or known already
-        this.#keep(got, false);
-        this.#deliver(got.delivery);
-        if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
-      };
-      if (!this.network.active || !Array.isArray(record) || record.length !== 3) return take();
-      const [uid, sender, text] = record.map(String);
-      const verdict = endpoint.judge_update(sender, uid, text.length, performance.now());
-      const fate = this.network.schedule(verdict, take);
-      if (this.tap) this.report("update-in", { uid, from: sender, fate });
-    };
+    this.wire.onmessage = (event) => this.#arrived(event.data, endpoint);
+    this.relay?.subscribe(this.relaySubject, (data) => {
+      try {
+        this.#arrived(JSON.parse(new TextDecoder().decode(data)), endpoint);
+      } catch {
+        // not JSON: not a record of ours; the core would drop it anyway
+      }
+    });
     for (const call of this.pending.splice(0)) call();
+  }
+
+  /**
+   * A record from another tab, or from beyond this browser.
+   * @param {unknown} record
+   * @param {any} endpoint
+   */
+  #arrived(record, endpoint) {
+    const take = () => {
+      const got = this.core.receive(record);
+      if (!got) return; // malformed, or known already
+      this.#keep(got, false);
+      this.#deliver(got.delivery);
+      if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
+    };
+    if (!this.network.active || !Array.isArray(record) || record.length !== 3) return take();
+    const [uid, sender, text] = record.map(String);
+    const verdict = endpoint.judge_update(sender, uid, text.length, performance.now());
+    const fate = this.network.schedule(verdict, take);
+    if (this.tap) this.report("update-in", { uid, from: sender, fate });
   }
 
   /** @param {() => void} call */
@@ -222,7 +239,12 @@ export class Updates {
         if (own) tx.objectStore("chat").add({ scope: this.scope, uid, sender, text });
         tx.objectStore("log").put({ scope: this.scope, peer: this.selfAddr, serial: stored.serial, uid });
       },
-      own ? () => this.wire?.postMessage(record) : undefined,
+      own
+        ? () => {
+            this.wire?.postMessage(record);
+            this.relay?.publish(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
+          }
+        : undefined,
     );
   }
 

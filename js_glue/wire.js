@@ -19,17 +19,21 @@ export const EMPTY = new Uint8Array(0);
 export class Wire {
   /** @type {BroadcastChannel} */
   #channel;
+  /** @type {{ link: import("./relay-link.js").RelayLink, subject: string } | null} */
+  #relay;
+  #unsubscribe = () => {};
 
   /**
    * @param {string} name  the BroadcastChannel of the page's scope
    * @param {number} headerSize
    * @param {(header: string, payload: Uint8Array) => void} onFrame  header as latin-1;
    *   anything that is not a frame arrives as an empty header, which the core drops
+   * @param {{ link: import("./relay-link.js").RelayLink, subject: string } | null} [relay]
+   *   also send and receive frames on this relay subject (peers beyond this browser)
    */
-  constructor(name, headerSize, onFrame) {
-    this.#channel = new BroadcastChannel(name);
-    this.#channel.onmessage = (event) => {
-      const message = event.data;
+  constructor(name, headerSize, onFrame, relay = null) {
+    /** @param {unknown} message */
+    const receive = (message) => {
       /** @type {Uint8Array} */
       let header = EMPTY;
       /** @type {Uint8Array} */
@@ -43,6 +47,10 @@ export class Wire {
       // One byte more than a header is enough for the core to see a header part too long.
       onFrame(latin1(header.subarray(0, headerSize + 1)), payload);
     };
+    this.#channel = new BroadcastChannel(name);
+    this.#channel.onmessage = (event) => receive(event.data);
+    this.#relay = relay;
+    if (relay) this.#unsubscribe = relay.link.subscribe(relay.subject, receive);
   }
 
   /**
@@ -52,14 +60,19 @@ export class Wire {
    */
   post(header, payload) {
     if (payload.length <= INLINE_MAX) {
-      this.#channel.postMessage(inlineFrame(header, payload));
+      const frame = inlineFrame(header, payload);
+      this.#channel.postMessage(frame);
+      if (this.#relay) this.#relay.link.publish(this.#relay.subject, frame);
     } else {
-      this.#channel.postMessage([frameOf(header, EMPTY), exact(payload)]);
+      const head = frameOf(header, EMPTY);
+      this.#channel.postMessage([head, exact(payload)]);
+      if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
     }
   }
 
   close() {
     this.#channel.close();
+    this.#unsubscribe();
   }
 }
 

@@ -22,3 +22,14 @@ await esbuild.build({
   banner: { js: `/* webxdc-realtime ${version}: window.webxdc.joinRealtimeChannel() between tabs. */` },
   logLevel: "warning",
 });
+
+// The relay's client (the NATS project's), loaded only by pages with a relay.
+await esbuild.build({
+  entryPoints: ["js_glue/relay/main.js"],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  outfile: "dist/relay.mjs",
+  minify: true,
+  logLevel: "warning",
+});

@@ -134,7 +134,13 @@ class BrowserEndpoint:
         self.channel_name = scope.channel_name
         self.updates_name = scope.updates_name
         self.network_name = scope.network_name
+        self.relay_subject = scope.relay_subject
+        self.relay_updates_subject = scope.relay_updates_subject
         self._tap = False
+
+    def set_dedupe(self, on: bool) -> None:
+        """Frames come by BroadcastChannel and a relay: deliver each once."""
+        self.endpoint.set_dedupe(bool(on))
 
     def set_tap(self, on: bool) -> None:
         """Say why each dropped frame was dropped (for the devtools), or stop."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import secrets
 import struct
+from collections import deque
 from collections.abc import Callable
 
 from ._errors import MAX_PAYLOAD, LocalProtocolError, RemoteProtocolError
@@ -72,6 +73,7 @@ _PREFIX_SIZE = 4 + TOPIC_SIZE
 _TAIL = struct.Struct(">8sII")  # sender, seq, payload length
 # Announcements that carry the sender's address; the glue hands their payload over.
 _NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
+_SEEN = 4096  # frames of a sender remembered, to tell one that arrives a second time
 _NET_REASONS = {
     "loss": DropReason.NET_LOSS,
     "partition": DropReason.NET_PARTITION,
@@ -246,6 +248,8 @@ class Endpoint:
         self._data_prefix = b""
         self._delivering = False
         self._fast = False  # delivering, on a perfect network: the receive fast path applies
+        self._dedupe = False
+        self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
 
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
@@ -316,7 +320,19 @@ class Endpoint:
         self._delivering = (
             self.member and current is not None and current.listener not in SILENT_LISTENERS
         )
-        self._fast = self._delivering and self.network is None
+        self._fast = self._delivering and self.network is None and not self._dedupe
+
+    def set_dedupe(self, on: bool) -> None:
+        """Frames come by two ways (BroadcastChannel and a relay): deliver each once.
+
+        Parameters
+        ----------
+        on : bool
+            Whether to tell frames seen already (by sender, kind and sequence number).
+        """
+        self._dedupe = on
+        self._seen.clear()
+        self._update_delivery()
 
     def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
         assert self.peer_id is not None
@@ -435,8 +451,11 @@ class Endpoint:
             return self._drop(DropReason.OWN)
         if not self.member:
             return self._drop(DropReason.LEFT)
+        if self._dedupe and self._seen_before(header):
+            return self._drop(DropReason.TWICE)
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
+            self._seen.pop(header.sender, None)
             return PeerLeft(header.sender)
         if header.kind.value in _NAMED and payload:
             # Learnt even if the network then drops the announcement: the frame did
@@ -463,6 +482,18 @@ class Endpoint:
             return data
         self.counters.frames_delayed += 1
         return Later(data, verdict.delays)
+
+    def _seen_before(self, header: FrameHeader) -> bool:
+        """Whether this frame came already (the last 4096 of each sender are kept)."""
+        key = (header.kind is FrameKind.DATA) << 32 | header.seq
+        seen, order = self._seen.setdefault(header.sender, (set(), deque()))
+        if key in seen:
+            return True
+        seen.add(key)
+        order.append(key)
+        if len(order) > _SEEN:
+            seen.discard(order.popleft())
+        return False
 
     def _network_verdict(
         self,

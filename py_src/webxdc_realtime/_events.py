@@ -30,6 +30,8 @@ class DropReason(enum.StrEnum):
     """A partition keeps its sender and this peer apart."""
     NET_OFFLINE = "net_offline"
     """Its sender or this peer is offline, and frames are dropped meanwhile."""
+    TWICE = "twice"
+    """Arrived again by another way (BroadcastChannel and the relay): delivered once."""
 
 
 class Data(NamedTuple):

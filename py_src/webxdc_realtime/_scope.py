@@ -50,6 +50,9 @@ class Scope:
         The BroadcastChannel name for this scope's updates, and their key in storage.
     network_name : str
         The BroadcastChannel name for this scope's network conditions.
+    relay_subject, relay_updates_subject : str
+        The relay's (NATS) subjects of this scope's frames and updates: the topic and
+        nothing else of the chat.
 
     Raises
     ------
@@ -63,6 +66,8 @@ class Scope:
     channel_name: str = field(init=False, repr=False)
     updates_name: str = field(init=False, repr=False)
     network_name: str = field(init=False, repr=False)
+    relay_subject: str = field(init=False, repr=False)
+    relay_updates_subject: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, value in (("chat id", self.chat_id), ("instance id", self.instance_id)):
@@ -77,3 +82,5 @@ class Scope:
         object.__setattr__(self, "channel_name", CHANNEL_NAME_PREFIX + digest.hex())
         object.__setattr__(self, "updates_name", UPDATES_NAME_PREFIX + digest.hex())
         object.__setattr__(self, "network_name", NETWORK_NAME_PREFIX + digest.hex())
+        object.__setattr__(self, "relay_subject", "webxdc-realtime.1." + digest.hex())
+        object.__setattr__(self, "relay_updates_subject", "webxdc-updates.1." + digest.hex())

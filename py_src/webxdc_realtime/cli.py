@@ -10,7 +10,9 @@ cleanly on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
+import socket
 import sys
 import threading
 import time
@@ -19,11 +21,16 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ._rules import PROFILES
+from ._scope import Scope
 from .app import InvalidAppError, load_app
+from .relay import Relay, RelayError
 from .server import Host, MissingRuntimeError, Server, Status, find_runtime
 
 DEFAULT_PORT = 8765
+RELAY_PORT = 9222
+NATS_PORT = 4222
 MAX_PEERS = 12
+RUN_INSTANCE = "/app/"  # the app instance of `run`'s peers: the folder they are served from
 
 
 class Progress:
@@ -100,6 +107,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--open", action="store_true", help="open the host page in a browser")
     run.add_argument("--dist", help="our built runtime (default: this checkout's dist/)")
+    run.add_argument(
+        "--relay", help="also join peers beyond this browser through this relay (ws:// URLs)"
+    )
+    relay = commands.add_parser(
+        "relay",
+        help="start a NATS relay (a server, or --cluster N) for peers beyond one browser",
+        description="Start NATS servers with a WebSocket listener, for pages (?relay=) and "
+        "terminal peers in other browsers and on other machines.",
+    )
+    relay.add_argument("--cluster", type=int, default=1, help="servers routed as one (default 1)")
+    relay.add_argument(
+        "--port", type=int, default=RELAY_PORT, help=f"first WebSocket port (default {RELAY_PORT})"
+    )
+    relay.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address to listen on (default 127.0.0.1; another one needs a token)",
+    )
+    relay.add_argument(
+        "--nats-port", type=int, default=NATS_PORT, help=f"first NATS port (default {NATS_PORT})"
+    )
+    relay.add_argument("--token", help="clients must present it (generated off loopback)")
+    for name, help_text in (
+        ("listen", "print every frame of a chat and app instance, through a relay"),
+        ("send", "send one frame to a chat and app instance, through a relay"),
+    ):
+        peer = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
+        peer.add_argument("--relay", required=True, help="nats:// URLs, comma-separated")
+        peer.add_argument("--chat", default="default", help="chat id (default: default)")
+        peer.add_argument(
+            "--instance",
+            default=RUN_INSTANCE,
+            help=f"app instance id (default {RUN_INSTANCE}, that of `run`'s peers)",
+        )
+        peer.add_argument(
+            "--name",
+            default=f"terminal@{socket.gethostname()}",
+            help="this peer's address, as the others see it",
+        )
+        if name == "send":
+            what = peer.add_mutually_exclusive_group(required=True)
+            what.add_argument("text", nargs="?", help="text to send (UTF-8)")
+            what.add_argument("--hex", help="bytes to send, in hex")
     return parser
 
 
@@ -117,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0, or 2 for bad input.
     """
     args = _parser().parse_args(argv)
-    return run(args)
+    commands = {"run": run, "relay": relay, "listen": listen, "send": send}
+    return commands[args.command](args)
 
 
 def _say(text: str) -> None:
@@ -139,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     progress = Progress(sys.stdout)
     host = Host(app, runtime, args.peers, args.profile, args.chat, args.csp, progress.status)
+    host.relay = args.relay or ""
     try:
         server = Server(host, args.port)
     except OSError as error:
@@ -166,6 +219,72 @@ def run(args: argparse.Namespace) -> int:
         if progress.tty:
             print()
         _say(f"stopped after {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def relay(args: argparse.Namespace) -> int:
+    """``webxdc-realtime relay``: NATS servers until Ctrl-C."""
+    try:
+        servers = Relay(args.cluster, args.listen, args.token, args.port, args.nats_port).start()
+    except RelayError as error:
+        print(f"webxdc-realtime: {error}", file=sys.stderr)
+        return 2
+    try:
+        where = "this machine only" if servers.loopback else f"{args.listen}, with a token"
+        _say(f"relay of {args.cluster} NATS server(s), reachable from {where}")
+        for server, ws, nats in zip(
+            servers.servers, servers.ws_urls, servers.nats_urls, strict=True
+        ):
+            pid = server.process.pid if server.process else "?"
+            _say(f"  server {server.index}: {ws} (pages), {nats} (terminal), pid {pid}")
+        pages = ",".join(servers.ws_urls)
+        _say(f"pages: add ?relay={pages} to the app's address,")
+        _say(f"  or: webxdc-realtime run APP --relay {pages}")
+        _say(f"terminal: webxdc-realtime listen --relay {','.join(servers.nats_urls)}")
+        _say("Ctrl-C stops")
+        while True:
+            for server in servers.servers:
+                if server.process is not None and not server.alive and server.process.returncode:
+                    _say(f"server {server.index} stopped (exit {server.process.returncode})")
+                    server.process.returncode = 0  # said once
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.stop()
+        _say("relay stopped")
+    return 0
+
+
+def listen(args: argparse.Namespace) -> int:
+    """``webxdc-realtime listen``: print frames until Ctrl-C."""
+    from . import terminal
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        asyncio.run(terminal.listen(args.relay, Scope(args.chat, args.instance), args.name, say))
+    except KeyboardInterrupt:
+        _say("stopped listening")
+    return 0
+
+
+def send(args: argparse.Namespace) -> int:
+    """``webxdc-realtime send``: one frame."""
+    from . import terminal
+
+    try:
+        payload = bytes.fromhex(args.hex) if args.hex is not None else args.text.encode()
+    except ValueError as error:
+        print(f"webxdc-realtime: --hex: {error}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(terminal.send(args.relay, Scope(args.chat, args.instance), args.name, payload))
+    except ValueError as error:
+        print(f"webxdc-realtime: {error}", file=sys.stderr)
+        return 2
+    _say(f"sent {len(payload)} bytes to chat {args.chat!r}, instance {args.instance!r}")
     return 0
 
 

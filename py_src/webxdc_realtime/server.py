@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .app import App
+from .relay import split_relay
 
 CSP: Final = (
     "default-src 'self'; style-src 'self' 'unsafe-inline' blob:; font-src 'self' data: blob:; "
@@ -103,6 +104,8 @@ class Host:
         Called with what the host page POSTs to ``/_webxdc/status``.
     run : int
         When this run started (ms): the host page keeps its peers within a run.
+    relay : str
+        A relay for every peer (``ws://`` URLs), or "".
     """
 
     app: App
@@ -113,8 +116,19 @@ class Host:
     csp: bool = True
     on_status: Callable[[Status], None] = lambda status: None
     run: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+    relay: str = ""
     _webxdc_js: tuple[float, bytes] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def csp_header(self) -> str:
+        """Desktop's policy; with a relay, its servers too (and nothing else) may be reached."""
+        if not self.relay:
+            return CSP
+        servers, _ = split_relay(self.relay)
+        return CSP.replace(
+            "connect-src 'self' data: blob:", f"connect-src 'self' data: blob: {' '.join(servers)}"
+        )
 
     def app_info(self) -> bytes:
         """Return ``/_webxdc/app.json``."""
@@ -127,6 +141,7 @@ class Host:
             "csp": self.csp,
             "source": str(self.app.path),
             "run": self.run,
+            "relay": self.relay,
         }
         return json.dumps(info).encode()
 
@@ -137,6 +152,8 @@ class Host:
         with self._lock:
             if self._webxdc_js is None or self._webxdc_js[0] != mtime:
                 settings = {"baseUrl": "/_webxdc/", "profile": self.profile, "chat": self.chat}
+                if self.relay:
+                    settings["relay"] = self.relay
                 prelude = (
                     "// Set by `webxdc-realtime run`: runtime folder, profile, chat.\n"
                     "window.webxdcRealtimeConfig = Object.assign("
@@ -214,7 +231,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Cache-Control", "no-cache")  # revalidate: apps change while run
         if self.host.csp:
-            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("Content-Security-Policy", self.host.csp_header)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

@@ -112,6 +112,7 @@ def test_the_paths_of_the_server(host: Host) -> None:
         "csp": True,
         "source": str(PINGBOARD),
         "run": host.run,
+        "relay": "",
     }
     icon = host.resolve("/_webxdc/icon")
     assert icon is not None and icon[1] == "image/png"
@@ -274,3 +275,14 @@ def test_in_a_terminal_the_progress_line_is_rewritten() -> None:
     progress.show("one")
     progress.show("two", final=True)
     assert out.getvalue() == "\r\033[Kone\r\033[Ktwo\n"
+
+
+def test_with_a_relay_the_csp_lets_the_page_reach_its_servers_only(host: Host) -> None:
+    host.relay = "ws://tok@127.0.0.1:9222,ws://tok@127.0.0.1:9223"
+    assert "connect-src 'self' data: blob: ws://127.0.0.1:9222 ws://127.0.0.1:9223;" in (
+        host.csp_header
+    )
+    info = host.resolve("/_webxdc/app.json")
+    assert info is not None and json.loads(info[0])["relay"] == host.relay
+    ours = host.resolve("/app/webxdc.js")
+    assert ours is not None and b'"relay": "ws://tok@127.0.0.1:9222' in ours[0]

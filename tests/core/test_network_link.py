@@ -136,3 +136,34 @@ def test_an_announcement_in_two_parts_asks_for_its_payload() -> None:
     assert ada.endpoint.counters.frames_received == received  # not counted twice
     assert isinstance(ada.endpoint.receive_parts(header, len(payload), payload), PeerJoined)
     assert "ben" in ada.endpoint.names.values()
+
+
+def test_frames_arriving_by_two_ways_reach_the_app_once() -> None:
+    link = Link()
+    ada = link.tab(addr="ada").join()
+    ben = link.tab(addr="ben").join()
+    ben.endpoint.set_dedupe(True)  # BroadcastChannel and a relay: every frame comes twice
+    ada.send(b"x")
+    ada.send(b"x")  # the same payload twice is two frames: both delivered (row 16)
+    frames = [frame for _, frame in link.posted[-2:]]
+    for frame in frames:
+        ben.on_frame(frame)  # the second way
+    assert ben.received == [b"x", b"x"]
+    assert ben.endpoint.counters.dropped["twice"] == 2
+    ada.leave()
+    assert ben.endpoint._seen == {}  # forgotten with the peer
+    ben.endpoint.set_dedupe(False)
+    assert ben.endpoint._fast
+
+
+def test_a_sender_is_remembered_for_its_last_4096_frames_only() -> None:
+    link = Link()
+    ada = link.tab(addr="ada").join()
+    ben = link.tab(addr="ben").join()
+    ben.endpoint.set_dedupe(True)
+    ada.send(b"first")
+    first = link.posted[-1][1]
+    for _ in range(4096):
+        ada.send(b".")
+    ben.on_frame(first)  # so old that it is new again
+    assert ben.received.count(b"first") == 2

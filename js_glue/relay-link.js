@@ -1,0 +1,157 @@
+// @ts-check
+/**
+ * Peers beyond one browser: the page's link to a relay (NATS servers, see
+ * `webxdc_realtime/relay.py`), set with `?relay=ws://host:port[,ws://...]` (a token as
+ * `ws://TOKEN@host:port`), `data-relay`, or `webxdc-realtime run APP --relay`.
+ *
+ * The client is loaded only then (dist/relay.mjs). Frames and updates go out by
+ * BroadcastChannel and by the relay, and come in by both: the core delivers each once. A
+ * frame sent while the relay is away is dropped (the channel is ephemeral), never queued,
+ * and the app is never blocked. `window.webxdcRealtime.relay` says how it goes: `status`
+ * ("connecting", "connected", "reconnecting", "refused", "closed"), `server`, `sent`,
+ * `received`, `dropped`.
+ */
+
+const PREFIX = "webxdc realtime: relay";
+
+/**
+ * Read `?relay=`: servers without their token, and the token.
+ * @param {string} value
+ * @returns {{ servers: string[], token: string | undefined }}
+ */
+export function readRelay(value) {
+  /** @type {string | undefined} */
+  let token;
+  const servers = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const url = new URL(s);
+      if (url.username) token = decodeURIComponent(url.username);
+      url.username = url.password = "";
+      return url.href.replace(/\/$/, "");
+    });
+  return { servers, token };
+}
+
+export class RelayLink {
+  /** @type {"connecting" | "connected" | "reconnecting" | "refused" | "closed"} */
+  status = "connecting";
+  server = "";
+  sent = 0;
+  received = 0;
+  dropped = 0;
+  /** @type {import("./relay/main.js").RelayClient | null} */
+  client = null;
+  /** @type {Array<() => void>} subscriptions asked for before the connection */
+  waiting = [];
+
+  /** @param {string} value  `?relay=` */
+  constructor(value) {
+    this.value = value;
+  }
+
+  /**
+   * Load the client and connect.
+   * @param {string} baseUrl  where relay.mjs is
+   */
+  async start(baseUrl) {
+    const { servers, token } = readRelay(this.value);
+    try {
+      const { connect } = await import(/* @vite-ignore */ baseUrl + "relay.mjs");
+      this.client = await connect({
+        servers,
+        token,
+        name: "webxdc-realtime page",
+        onStatus: (/** @type {import("./relay/main.js").RelayStatus} */ s) => this.#status(s),
+      });
+    } catch (error) {
+      this.status = "refused";
+      console.error(
+        `${PREFIX}: could not connect to ${servers.join(", ")}: ${/** @type {Error} */ (error).message}`,
+      );
+      return;
+    }
+    this.status = "connected";
+    this.server = /** @type {import("./relay/main.js").RelayClient} */ (this.client).server;
+    console.info(`${PREFIX}: connected to ${this.server}`);
+    for (const subscribe of this.waiting.splice(0)) subscribe();
+  }
+
+  /** @param {import("./relay/main.js").RelayStatus} s */
+  #status(s) {
+    if (s.type === "disconnect") {
+      this.status = "reconnecting";
+      console.warn(`${PREFIX}: lost ${s.server}; reconnecting (frames sent meanwhile are dropped)`);
+    } else if (s.type === "reconnect") {
+      this.status = "connected";
+      this.server = s.server ?? this.server;
+      console.info(`${PREFIX}: reconnected to ${this.server}`);
+    } else if (s.type === "close") {
+      this.status = "closed";
+      if (s.error) console.error(`${PREFIX}: closed: ${s.error}`);
+    } else if (s.type === "error" && s.error) {
+      console.error(`${PREFIX}: ${s.error}`);
+    }
+  }
+
+  /**
+   * Send a frame (or an update) to the relay, if it is there now.
+   * @param {string} subject
+   * @param {Uint8Array} data  not kept: copied now
+   */
+  publish(subject, data) {
+    if (this.status !== "connected" || !this.client) {
+      this.dropped += 1;
+      return;
+    }
+    this.client.publish(subject, data.slice());
+    this.sent += 1;
+  }
+
+  /**
+   * @param {string} subject
+   * @param {(data: Uint8Array) => void} onMessage
+   * @returns {() => void} unsubscribes
+   */
+  subscribe(subject, onMessage) {
+    let stop = () => {};
+    let stopped = false;
+    const subscribe = () => {
+      if (stopped || !this.client) return;
+      stop = this.client.subscribe(subject, (data) => {
+        this.received += 1;
+        onMessage(data);
+      });
+    };
+    if (this.client) subscribe();
+    else this.waiting.push(subscribe);
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }
+
+  /** What `webxdcRealtime.relay` shows. */
+  view() {
+    const link = this;
+    return {
+      get status() {
+        return link.status;
+      },
+      get server() {
+        return link.server;
+      },
+      get sent() {
+        return link.sent;
+      },
+      get received() {
+        return link.received;
+      },
+      get dropped() {
+        return link.dropped;
+      },
+    };
+  }
+}

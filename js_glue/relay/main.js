@@ -1,0 +1,58 @@
+// @ts-check
+/**
+ * The relay's client in the page: the NATS project's own (`@nats-io/nats-core`, its
+ * WebSocket connect), bundled on its own as dist/relay.mjs, which only pages with a relay
+ * load (js_glue/relay-link.js imports it). It reconnects by itself, to another server of
+ * the cluster if there is one, and says so through `onStatus`.
+ */
+import { wsconnect } from "@nats-io/nats-core";
+
+/**
+ * @typedef {{ type: string, server?: string, error?: string }} RelayStatus
+ * @typedef {object} RelayClient
+ * @property {string} server  the server connected to first
+ * @property {(subject: string, data: Uint8Array) => void} publish
+ * @property {(subject: string, onMessage: (data: Uint8Array) => void) => () => void} subscribe
+ *   returns a function that unsubscribes
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @param {object} options
+ * @param {string[]} options.servers  ws:// URLs, without the token
+ * @param {string | undefined} options.token
+ * @param {string} options.name  how the servers see this connection
+ * @param {(status: RelayStatus) => void} options.onStatus
+ * @returns {Promise<RelayClient>}
+ */
+export async function connect({ servers, token, name, onStatus }) {
+  const nc = await wsconnect({
+    servers,
+    token,
+    name,
+    noEcho: true, // our own frames: the core would drop them anyway
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ignoreClusterUpdates: true, // the servers given are those the page can reach
+  });
+  (async () => {
+    for await (const status of nc.status()) {
+      const s = /** @type {any} */ (status);
+      onStatus({ type: s.type, server: s.server, error: s.error?.message });
+    }
+  })().catch(() => {});
+  nc.closed().then((error) => onStatus({ type: "close", error: error?.message }));
+  return {
+    server: nc.getServer(),
+    publish: (subject, data) => nc.publish(subject, data),
+    subscribe: (subject, onMessage) => {
+      const sub = nc.subscribe(subject, {
+        callback: (error, msg) => {
+          if (!error) onMessage(msg.data);
+        },
+      });
+      return () => sub.unsubscribe();
+    },
+    close: () => nc.close(),
+  };
+}

