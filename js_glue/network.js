@@ -30,6 +30,8 @@ export class NetworkControl {
   wire = null;
   /** @type {Array<() => void>} changes asked for before live */
   pending = [];
+  /** Called before the core takes a change (the page cuts a run of frames there). */
+  beforeChange = () => {};
 
   /**
    * @param {Storage | null} storage  the origin's own localStorage (not a peer's)
@@ -101,6 +103,7 @@ export class NetworkControl {
 
   /** @param {string} state  JSON, from us or another peer */
   #take(state) {
+    this.beforeChange();
     const out = this.core.set_network(state);
     if (out instanceof Error) {
       console.error(`${PREFIX} ${out.message}`);

@@ -50,6 +50,8 @@ export class Page {
   tap = false;
   /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
   relay = null;
+  /** @type {{ delivered: number, cut: boolean } | null} the run being handed to the app */
+  run = null;
 
   /**
    * @param {Table} table  the core's rules, embedded at build time
@@ -62,6 +64,7 @@ export class Page {
     this.profile = table.profiles[profile];
     this.network = network;
     this.report = report;
+    network.beforeChange = () => this.interrupt();
   }
 
   /**
@@ -73,7 +76,10 @@ export class Page {
    * @param {boolean} [isSend]
    */
   decide(call, channel, facts, live, isSend = false) {
-    if (this.state === "live") return live();
+    if (this.state === "live") {
+      this.interrupt();
+      return live();
+    }
     const all = { ...facts, member: this.member, trashed: !!channel && RealtimeChannel.trashed(channel) };
     const rule = decide(this.profile, call, all);
     if (rule.throw) throw errorOf(rule, all, this.table.limit);
@@ -157,13 +163,87 @@ export class Page {
   }
 
   /**
-   * A frame arrives: the core judges it; deliver it now, later, when the network releases
-   * it, or not at all; answer a join.
+   * A message of frames arrives (see wire.js). A message of one frame (a lone send, the
+   * first of a burst) is judged by its header alone, which is cheaper than handing the
+   * core the whole message. Else the core judges the message in runs: a run of data for
+   * the app is handed to the listener frame by frame, each a fresh Uint8Array; if the app
+   * calls the core meanwhile (it leaves, say), the run is cut there (see `interrupt`) and
+   * the rest judged again, in the new state. Other frames come one at a time.
+   * @param {Uint8Array} message
+   */
+  #onMessage(message) {
+    const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+    const HEADER_SIZE = endpoint.header_size;
+    const size = message.length;
+    if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, HEADER_SIZE)) {
+      return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
+    }
+    let step = endpoint.receive_batch(message, performance.now());
+    let offset = 0; // where the next frame starts
+    for (;;) {
+      if (typeof step === "number") {
+        if (step === 0) return;
+        const count = step < 0 ? -step : step;
+        const run = { delivered: 0, cut: false };
+        this.run = run;
+        try {
+          while (run.delivered < count && !run.cut) {
+            const start = offset + HEADER_SIZE;
+            offset = start + readLength(message, start);
+            run.delivered += 1;
+            const current = this.current;
+            if (current) RealtimeChannel.deliver(current, message.slice(start, offset));
+          }
+        } finally {
+          this.run = null;
+        }
+        if (step < 0 && !run.cut) return;
+      } else {
+        offset = step.end;
+        const { start, end, verdict } = step;
+        this.#judged(verdict, message.subarray(start, start + HEADER_SIZE), () =>
+          message.slice(start + HEADER_SIZE, end),
+        );
+        if (step.done) return;
+      }
+      step = endpoint.receive_more(performance.now());
+    }
+  }
+
+  /**
+   * The app is about to call the core, or the network to change, while a run is being
+   * handed to the app: the core takes back the frames it has not got yet.
+   */
+  interrupt() {
+    const run = this.run;
+    if (run && !run.cut) {
+      run.cut = true;
+      /** @type {PyEndpoint} */ (this.endpoint).cut(run.delivered);
+    }
+  }
+
+  /**
+   * A frame that came alone: in a message of its own, as `[header, payload]` (a large
+   * one), or anything that is not a message of frames (an empty header): the core
+   * judges it.
    * @param {string} header  latin-1
    * @param {Uint8Array} payload
    */
   #onFrame(header, payload) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+    if (!this.network.active && !this.tap) {
+      // The common case inline: a perfect network, no devtools.
+      const verdict = endpoint.receive(header, payload.length);
+      if (verdict === true) {
+        if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+        return;
+      }
+      if (typeof verdict === "string") {
+        this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
+        return;
+      }
+      if (verdict === false) return;
+    }
     let verdict = this.network.active
       ? endpoint.receive(header, payload.length, undefined, performance.now())
       : endpoint.receive(header, payload.length);
@@ -171,28 +251,39 @@ export class Page {
       // An announcement, which names its sender: the core reads its (small) payload.
       verdict = endpoint.receive(header, payload.length, latin1(payload), performance.now());
     }
+    this.#judged(verdict, header, () => exact(payload));
+  }
+
+  /**
+   * Carry out the core's verdict on one frame: deliver it now, later, when the network
+   * releases it, or not at all; answer a join; tell the devtools.
+   * @param {any} verdict  see `_browser.BrowserEndpoint.receive`
+   * @param {string | Uint8Array} header  the frame's header (for the devtools)
+   * @param {() => Uint8Array} payload  the payload, for the app: made when delivered
+   */
+  #judged(verdict, header, payload) {
     let fate = "delivered";
     if (verdict === true) {
-      this.#deliver(payload);
+      if (this.current) RealtimeChannel.deliver(this.current, payload());
     } else if (typeof verdict === "string") {
       this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
       fate = "answered";
     } else if (verdict && typeof verdict === "object") {
       if (verdict.dropped) fate = `dropped: ${verdict.dropped}`;
-      else fate = this.network.schedule(verdict, () => this.#deliver(payload, true));
+      else {
+        const data = payload();
+        fate = this.network.schedule(verdict, () => {
+          // After a delay: only if the page is still in the channel.
+          if (this.current && this.member) RealtimeChannel.deliver(this.current, data);
+        });
+      }
     } else {
       fate = "dropped";
     }
-    if (this.tap) this.report("frame", { dir: "in", ...frameId(header), size: payload.length, fate });
-  }
-
-  /**
-   * @param {Uint8Array} payload
-   * @param {boolean} [late]  after a delay: only if the page is still in the channel
-   */
-  #deliver(payload, late = false) {
-    if (!this.current || (late && !this.member)) return;
-    RealtimeChannel.deliver(this.current, exact(payload));
+    if (this.tap) {
+      const head = typeof header === "string" ? header : latin1(header);
+      this.report("frame", { dir: "in", ...frameId(head), size: payload().length, fate });
+    }
   }
 
   /**
@@ -213,23 +304,12 @@ export class Page {
   settle(reply) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     if (reply.member && !this.wire) {
-      const receive = endpoint.receive;
       const relay = this.relay && { link: this.relay, subject: endpoint.relay_subject };
-      // The common case inline: a perfect network, no devtools (see #onFrame for the rest).
       this.wire = new Wire(
         endpoint.channel_name,
         endpoint.header_size,
-        (header, payload) => {
-          if (this.network.active || this.tap) return this.#onFrame(header, payload);
-          const verdict = receive(header, payload.length);
-          if (verdict === true) {
-            if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
-          } else if (typeof verdict === "string") {
-            this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
-          } else if (verdict == null) {
-            this.#onFrame(header, payload); // an announcement, which names its sender
-          }
-        },
+        (message) => this.#onMessage(message),
+        (header, payload) => this.#onFrame(header, payload),
         relay,
       );
     }
@@ -252,6 +332,9 @@ export class Page {
       // Each method looked up once (see join).
       join: proxy.join,
       receive: proxy.receive,
+      receive_batch: proxy.receive_batch,
+      receive_more: proxy.receive_more,
+      cut: proxy.cut,
       stats: proxy.stats,
       set_tap: proxy.set_tap,
       header_size: proxy.header_size,
@@ -298,9 +381,22 @@ export class Page {
    * @param {boolean} on
    */
   setTap(on) {
+    this.interrupt();
     this.tap = on;
     this.endpoint?.set_tap(on);
   }
+}
+
+/**
+ * A frame's payload length: the last 4 bytes of its header (big-endian), which end at `end`.
+ * @param {Uint8Array} message
+ * @param {number} end
+ * @returns {number}
+ */
+function readLength(message, end) {
+  return (
+    ((message[end - 4] << 24) | (message[end - 3] << 16) | (message[end - 2] << 8) | message[end - 1]) >>> 0
+  );
 }
 
 /**

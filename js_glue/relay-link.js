@@ -97,17 +97,18 @@ export class RelayLink {
   }
 
   /**
-   * Send a frame (or an update) to the relay, if it is there now.
+   * Send frames (or an update) to the relay, if it is there now.
    * @param {string} subject
    * @param {Uint8Array} data  not kept: copied now
+   * @param {number} [frames]  how many frames `data` holds (a message of frames), for the counts
    */
-  publish(subject, data) {
+  publish(subject, data, frames = 1) {
     if (this.status !== "connected" || !this.client) {
-      this.dropped += 1;
+      this.dropped += frames;
       return;
     }
     this.client.publish(subject, data.slice());
-    this.sent += 1;
+    this.sent += frames;
   }
 
   /**

@@ -31,6 +31,11 @@
  * @property {(header: string, payloadLength: number, payload?: string, now?: number) => any} receive
  *   true: deliver; a string: post it; null: call again with the payload; `{after}`, `{held}`,
  *   `{dropped}`: see `_browser.BrowserEndpoint.receive`
+ * @property {(message: Uint8Array, now: number) => any} receive_batch  a message of frames:
+ *   its first step, a number (a run of frames for the app) or `{start, end, verdict, done}`;
+ *   see `_browser.BrowserEndpoint.receive_batch`
+ * @property {(now: number) => any} receive_more  the next step
+ * @property {(delivered: number) => void} cut  the app got only this many frames of the run
  * @property {(on: boolean) => void} set_tap
  * @property {() => Record<string, unknown>} stats
  * @property {number} header_size

@@ -3,16 +3,22 @@
  * The page's BroadcastChannel, and frames on it: bytes only, no rule.
  *
  * A frame is a header (a latin-1 string from the core, one char per byte: cheaper to
- * cross from Python than a typed array) and a payload. It is posted in one of two
- * carriers, chosen by size: up to INLINE_MAX payload bytes, one Uint8Array (header then
- * payload: one small copy, and the cheapest structured clone); above it,
- * `[header, payload]`, so that we copy no payload byte: structured cloning copies it
- * once each way, as for any BroadcastChannel message, and hands the receiver a fresh
- * Uint8Array with its own buffer.
+ * cross from Python than a typed array) and a payload. Frames up to INLINE_MAX payload
+ * bytes travel in Uint8Arrays, back to back (a *message of frames*, see `_batch.py`):
+ * the first frame of a task goes at once, alone (a lone send waits for nothing); those
+ * after it in the same task gather, and go together when the task ends (a microtask, no
+ * timer) or before they grow over BATCH_MAX. One structured clone and one event on the
+ * other side for a burst, instead of one per frame. A larger frame goes on its own as
+ * `[header, payload]`, the header as the core gave it, after what is pending, so that we
+ * copy no payload byte: structured cloning copies it once each way, as for any
+ * BroadcastChannel message, and hands the receiver a fresh Uint8Array with its own
+ * buffer.
  */
 
-/** Payloads up to this size travel inside one Uint8Array with their header (see above). */
+/** Payloads up to this size travel in messages of frames (see above). */
 export const INLINE_MAX = 8192;
+/** A message of frames is posted before it grows over this many bytes. */
+export const BATCH_MAX = 65536;
 /** @type {Uint8Array} */
 export const EMPTY = new Uint8Array(0);
 
@@ -22,30 +28,34 @@ export class Wire {
   /** @type {{ link: import("./relay-link.js").RelayLink, subject: string } | null} */
   #relay;
   #unsubscribe = () => {};
+  /** The message of frames being filled: `#used` bytes of `#buffer`, `#frames` frames. */
+  #buffer = new Uint8Array(1024);
+  #used = 0;
+  #out = EMPTY;
+  #frames = 0;
+  #scheduled = false;
+  #flushTask = () => {
+    this.#scheduled = false;
+    this.flush();
+  };
 
   /**
    * @param {string} name  the BroadcastChannel of the page's scope
    * @param {number} headerSize
-   * @param {(header: string, payload: Uint8Array) => void} onFrame  header as latin-1;
-   *   anything that is not a frame arrives as an empty header, which the core drops
+   * @param {(message: Uint8Array) => void} onMessage  a message of frames
+   * @param {(header: string, payload: Uint8Array) => void} onFrame  a frame that came
+   *   alone as `[header, payload]`, header as latin-1; anything that is neither arrives
+   *   as an empty header, which the core drops
    * @param {{ link: import("./relay-link.js").RelayLink, subject: string } | null} [relay]
    *   also send and receive frames on this relay subject (peers beyond this browser)
    */
-  constructor(name, headerSize, onFrame, relay = null) {
+  constructor(name, headerSize, onMessage, onFrame, relay = null) {
     /** @param {unknown} message */
     const receive = (message) => {
-      /** @type {Uint8Array} */
-      let header = EMPTY;
-      /** @type {Uint8Array} */
-      let payload = EMPTY;
-      if (message instanceof Uint8Array) {
-        header = message.subarray(0, headerSize);
-        payload = message.subarray(headerSize);
-      } else if (isPair(message)) {
-        [header, payload] = message;
-      }
-      // One byte more than a header is enough for the core to see a header part too long.
-      onFrame(latin1(header.subarray(0, headerSize + 1)), payload);
+      if (message instanceof Uint8Array) return onMessage(message);
+      // One char more than a header is enough for the core to see a header part too long.
+      if (isPair(message)) return onFrame(message[0].slice(0, headerSize + 1), message[1]);
+      onFrame("", EMPTY);
     };
     this.#channel = new BroadcastChannel(name);
     this.#channel.onmessage = (event) => receive(event.data);
@@ -54,68 +64,103 @@ export class Wire {
   }
 
   /**
-   * Post a frame: the header, then the payload (a Uint8Array).
+   * Post a frame: the header, then the payload (a Uint8Array, copied now).
    * @param {string} header
    * @param {Uint8Array} payload
    */
   post(header, payload) {
-    if (payload.length <= INLINE_MAX) {
-      const frame = inlineFrame(header, payload);
-      this.#channel.postMessage(frame);
-      if (this.#relay) this.#relay.link.publish(this.#relay.subject, frame);
-    } else {
-      const head = frameOf(header, EMPTY);
-      this.#channel.postMessage([head, exact(payload)]);
+    if (payload.length > INLINE_MAX) {
+      this.flush();
+      this.#channel.postMessage([header, exact(payload)]);
       if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
+      return;
     }
+    const size = header.length + payload.length;
+    if (!this.#scheduled) {
+      // The first frame of a task goes at once, alone: a lone send waits for nothing.
+      // Those after it in the same task gather, and go together when the task ends.
+      this.#scheduled = true;
+      queueMicrotask(this.#flushTask);
+      this.#postNow(frameOf(header, payload, this.#scratch(size)), 1);
+      return;
+    }
+    if (this.#used + size > BATCH_MAX) this.flush();
+    if (this.#used + size > this.#buffer.length) {
+      const buffer = new Uint8Array(Math.min(BATCH_MAX, 2 * (this.#used + size)));
+      buffer.set(this.#buffer.subarray(0, this.#used));
+      this.#buffer = buffer;
+    }
+    frameOf(header, payload, this.#buffer, this.#used);
+    this.#used += size;
+    this.#frames += 1;
+  }
+
+  /** Post the frames gathered, if any. */
+  flush() {
+    if (!this.#used) return;
+    const message = this.#scratch(this.#used);
+    message.set(this.#buffer.subarray(0, this.#used));
+    const frames = this.#frames;
+    this.#used = this.#frames = 0;
+    this.#postNow(message, frames);
+  }
+
+  /**
+   * An array of `size` bytes to post, kept for the next message of that size: postMessage
+   * clones at once, so it is free again after, and apps tend to send messages of one size
+   * (cursor positions...): no allocation per message then.
+   * @param {number} size
+   */
+  #scratch(size) {
+    if (this.#out.length !== size) this.#out = new Uint8Array(size);
+    return this.#out;
+  }
+
+  /**
+   * @param {Uint8Array} message  frames back to back
+   * @param {number} frames  how many
+   */
+  #postNow(message, frames) {
+    this.#channel.postMessage(message);
+    if (this.#relay) this.#relay.link.publish(this.#relay.subject, message, frames);
   }
 
   close() {
+    this.flush();
     this.#channel.close();
     this.#unsubscribe();
   }
 }
 
 /**
+ * A frame alone: its header as the core gave it (a latin-1 string, which clones more
+ * cheaply than a second ArrayBuffer), and its payload.
  * @param {unknown} message
- * @returns {message is [Uint8Array, Uint8Array]}
+ * @returns {message is [string, Uint8Array]}
  */
 function isPair(message) {
   return (
     Array.isArray(message) &&
     message.length === 2 &&
-    message[0] instanceof Uint8Array &&
+    typeof message[0] === "string" &&
     message[1] instanceof Uint8Array
   );
 }
 
 /**
- * One Uint8Array: the header (a latin-1 string from the core), then the payload.
+ * Write a frame, the header (a latin-1 string from the core) then the payload, into
+ * `into` at `at` (by default a new Uint8Array of the frame's size).
  * @param {string} header
  * @param {Uint8Array} payload
- * @param {Uint8Array} [frame]  where to write it, of the right size
- * @returns {Uint8Array}
+ * @param {Uint8Array} [into]
+ * @param {number} [at]
+ * @returns {Uint8Array} `into`
  */
-function frameOf(header, payload, frame = new Uint8Array(header.length + payload.length)) {
-  for (let i = 0; i < header.length; i++) frame[i] = header.charCodeAt(i);
-  frame.set(payload, header.length);
-  return frame;
+function frameOf(header, payload, into = new Uint8Array(header.length + payload.length), at = 0) {
+  for (let i = 0; i < header.length; i++) into[at + i] = header.charCodeAt(i);
+  into.set(payload, at + header.length);
+  return into;
 }
-
-/**
- * `frameOf`, written into a buffer kept for the next frame of the same size: postMessage
- * clones synchronously, so the buffer is free again at once, and apps tend to send
- * messages of one size (cursor positions...). Saves an allocation per message.
- * @param {string} header
- * @param {Uint8Array} payload
- * @returns {Uint8Array}
- */
-function inlineFrame(header, payload) {
-  const size = header.length + payload.length;
-  if (scratch.length !== size) scratch = new Uint8Array(size);
-  return frameOf(header, payload, scratch);
-}
-let scratch = new Uint8Array(0);
 
 /**
  * @param {Uint8Array} bytes  a few hundred at most

@@ -26,9 +26,11 @@ which the JS glue also reads while Python loads; ``export_rules()`` gives it.
 
 The interface the browser adapter gives the JS glue
 ---------------------------------------------------
-One call from JS into Python per app call or per received frame, and the payload
-bytes stay in JS. Arguments are JS primitives, implicitly converted, with no proxy per
-message; headers travel as latin-1 strings, one char per byte. A *reply* is a JS object
+One call from JS into Python per app call, and per received message of frames (what
+another page sent in one task, back to back: ``_batch``), whose bytes Python reads in
+one copy; a large frame comes alone, and its payload stays in JS. Arguments are JS
+primitives, implicitly converted; headers travel as latin-1 strings, one char per
+byte. A *reply* is a JS object
 ``{frames, member, ...}``: announcements to post first, and whether the page is in the
 channel afterwards (the glue opens or closes its BroadcastChannel).
 
@@ -50,6 +52,11 @@ bytes_ok)``                                an Error (rows 7, 8, 9); or a reply w
 payload.length)``                          of the channel joined last; a string: post
                                            this frame (the answer to a join);
                                            ``false``: nothing to do
+``endpoint.receive_batch(message, now)``,  a number: so many frames for the listener
+``receive_more(now)``                      now (negative: the last); or one frame's
+                                           ``{start, end, verdict, done}``
+``endpoint.cut(delivered)``                the app calls the core mid-run: the rest
+                                           of the run is judged again
 ``endpoint.stats()``                       counters, peers heard from, profile
 =========================================  ==========================================
 
@@ -58,6 +65,7 @@ A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
 becomes an exception.
 """
 
+from ._batch import Batch, split_message
 from ._channel import Channel, Endpoint
 from ._errors import (
     ALREADY_JOINED,
@@ -104,6 +112,7 @@ __all__ = [
     "PROFILES",
     "TRASHED",
     "UINT8ARRAY_TAG",
+    "Batch",
     "Channel",
     "Counters",
     "Data",
@@ -130,4 +139,5 @@ __all__ = [
     "encode_header",
     "export_rules",
     "profile_named",
+    "split_message",
 ]

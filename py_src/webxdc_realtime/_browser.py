@@ -23,9 +23,10 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
+from ._batch import Batch
 from ._channel import Channel, Endpoint
 from ._errors import LocalProtocolError
-from ._events import Data, Dropped, Held, Later, NeedsPayload, PeerJoined
+from ._events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
 from ._frame import HEADER_SIZE
 from ._network import NetworkError, Verdict, parse_net, state_from_json, to_json, with_changes
 from ._rules import export_rules
@@ -137,6 +138,7 @@ class BrowserEndpoint:
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
         self._tap = False
+        self._batch = Batch(self.endpoint)
 
     def set_dedupe(self, on: bool) -> None:
         """Frames come by BroadcastChannel and a relay: deliver each once."""
@@ -166,12 +168,58 @@ class BrowserEndpoint:
         ...]}`` to deliver later (twice: a duplicate), ``{held: id}`` to keep until
         :meth:`set_network` releases it. While tapped, a drop is ``{dropped: reason}``.
         """
-        event = self.endpoint.receive_parts(
-            header.encode("latin-1"),
-            payload_length,
-            None if payload is None else payload.encode("latin-1"),
-            now,
+        try:
+            head = header.encode("latin-1")
+            body = None if payload is None else payload.encode("latin-1")
+        except UnicodeEncodeError:  # a string from another page, not one char per byte
+            event: Event = self.endpoint.reject(len(header) + payload_length, "not bytes")
+        else:
+            event = self.endpoint.receive_parts(head, payload_length, body, now)
+        return self._verdict(event)
+
+    def receive_batch(self, message: Any, now: float) -> Any:
+        """Start judging a message of frames (a Uint8Array; see ``_batch``).
+
+        Returns the first step. A number ``n``: hand the next ``abs(n)`` frames' payloads
+        to the listener now, in order (each well-formed: its payload length is in its
+        header's last 4 bytes); then, if ``n > 0``, call :meth:`receive_more`, and if
+        ``n < 0``, the message is done. ``0``: done. An object ``{start, end, verdict,
+        done}``: the frame at ``start:end`` of the message was judged on its own, with
+        the verdict :meth:`receive` would give (never null); ``done`` says whether it
+        was the last.
+        """
+        batch = self._batch
+        batch.start(message.to_bytes())
+        if not self._tap:
+            # The common case, in as few Python steps as can be: one run, the whole message.
+            count = batch.run()
+            if count:
+                return -count if batch.done else count
+        return self.receive_more(now)
+
+    def receive_more(self, now: float) -> Any:
+        """Judge the next step of the message taken by :meth:`receive_batch`."""
+        batch = self._batch
+        if batch.done:
+            return 0
+        if not self._tap:
+            count = batch.run()
+            if count:
+                return -count if batch.done else count
+        start, end, event = batch.next(now)
+        return _to_js(
+            {"start": start, "end": end, "verdict": self._verdict(event), "done": batch.done}
         )
+
+    def cut(self, delivered: int) -> None:
+        """Take back the current run's frames after the first ``delivered`` (see ``_batch``).
+
+        The app is about to call the core from its listener: the rest of the run is
+        judged afresh, in the state the call leaves.
+        """
+        self._batch.cut(delivered)
+
+    def _verdict(self, event: Event) -> Any:
         if isinstance(event, Data):
             return True
         if isinstance(event, PeerJoined):

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -210,12 +211,26 @@ class Profile:
     differences: str
     send_reads: Literal["uint8array", "array-from"]
     calls: Mapping[Call, tuple[Rule, ...]]
+    _limits: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    _sends: dict[tuple[object, ...], Rule] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for call in CALLS:
             rules = self.calls[call]
             if not rules or rules[-1].when:
                 raise ValueError(f"profile {self.name}: the last rule of {call} must hold always")
+        # What send's rules ask of the length: only "over n", so that the answers to those
+        # questions, not the length itself, are all a remembered decision needs.
+        limits = set()
+        for rule in self.calls["send"]:
+            for name, test in rule._tests:
+                if name == "length":
+                    if test.op != "over":
+                        raise ValueError(f"profile {self.name}: send tests length by 'over' only")
+                    limits.add(int(test.value))  # type: ignore[call-overload]
+        object.__setattr__(self, "_limits", tuple(sorted(limits)))
 
     def decide(self, call: Call, facts: Facts) -> Rule:
         """Return the outcome of ``call`` given ``facts``: the first rule that applies.
@@ -236,6 +251,44 @@ class Profile:
             if rule.applies(facts):
                 return rule
         raise AssertionError("unreachable: the last rule holds always")  # pragma: no cover
+
+    def decide_send(
+        self, tag: str, length: int | None, bytes_ok: bool, trashed: bool, member: bool
+    ) -> Rule:
+        """Return the outcome of ``send``, as :meth:`decide` does, remembering it.
+
+        A send is decided per frame, and apps send the same kind of data in the same state
+        again and again: the decision is remembered by the facts that the rules can tell
+        apart (the length only as which limits it is over), at most 64 of them.
+
+        Parameters
+        ----------
+        tag, length, bytes_ok, trashed, member
+            The facts of ``send`` (see the module docstring).
+
+        Returns
+        -------
+        Rule
+            The outcome.
+        """
+        if length is None or isinstance(length, bool):
+            key: tuple[object, ...] = (tag, bytes_ok, trashed, member, "not a number", length)
+        else:
+            # How many of the limits the length is over (they are sorted).
+            key = (tag, bytes_ok, trashed, member, bisect_left(self._limits, length))
+        rule = self._sends.get(key)
+        if rule is None:
+            facts = {
+                "tag": tag,
+                "length": length,
+                "bytes_ok": bytes_ok,
+                "trashed": trashed,
+                "member": member,
+            }
+            rule = self.decide("send", facts)
+            if len(self._sends) < 64:
+                self._sends[key] = rule
+        return rule
 
     def export(self) -> dict[str, object]:
         """Return the JSON form of the profile."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._batch import split_message
 from ._channel import Endpoint
 from ._errors import MAX_PAYLOAD
 from ._events import Data, PeerJoined, PeerLeft, PeerPresent
@@ -84,7 +85,11 @@ class TerminalPeer:
             await self.nc.flush()
 
     async def _on_message(self, msg: Any) -> None:
-        frame: bytes = msg.data
+        # A message of frames (a browser sends what it sent in one task together).
+        for frame in split_message(msg.data) or [b""]:
+            await self._on_frame(frame)
+
+    async def _on_frame(self, frame: bytes) -> None:
         event = self.endpoint.receive(frame, len(frame))
         stamp = time.strftime("%H:%M:%S")
         sender = getattr(event, "sender", b"")

@@ -327,8 +327,11 @@ def test_row19_malformed_and_foreign_frames_are_dropped_and_counted(tabs: Any, f
         raw.postMessage(new Uint8Array([87, 88, 1, 1, 0]));
         raw.postMessage({some: 'object'});
         raw.postMessage(new Uint8Array(foreign));
-        raw.postMessage([new Uint8Array(foreign).subarray(0, 30), new Uint8Array(0)]);
-        raw.postMessage([new Uint8Array(foreign), new Uint8Array(0)]);
+        const header = String.fromCharCode(...foreign);
+        raw.postMessage([header.slice(0, 30), new Uint8Array(0)]);
+        raw.postMessage([header, new Uint8Array(0)]);
+        raw.postMessage(['\u0100'.repeat(36), new Uint8Array(0)]);  // not one char per byte
+        raw.postMessage([new Uint8Array(foreign), new Uint8Array(0)]);  // not a header string
         raw.close();
     }""",
         [ours.channel_name, list(foreign_hello)],
@@ -336,8 +339,8 @@ def test_row19_malformed_and_foreign_frames_are_dropped_and_counted(tabs: Any, f
     a.js("T.send([42])")
     settle(b, count=1)
     assert b.js("T.arrays()") == [[42]]
-    wait_for(lambda: sum(b.stats()["dropped"].values()) >= 6)
-    assert b.stats()["dropped"] == {"malformed": 4, "foreign_topic": 2}
+    wait_for(lambda: sum(b.stats()["dropped"].values()) >= 8)
+    assert b.stats()["dropped"] == {"malformed": 6, "foreign_topic": 2}
     assert b.said("error", "") == []
 
 
