@@ -150,14 +150,10 @@ class Batch:
         delivered : int
             Frames of the run handed to the listener, ``0 <= delivered <= count``.
         """
-        message, pos = self.message, self._run_start
-        for _ in range(min(delivered, self._run_count)):
-            pos = frame_end(message, pos)
-        rest = self._run_count - delivered
-        if rest > 0:
-            payload = self.pos - pos - rest * HEADER_SIZE
-            self.endpoint.uncount(rest, payload)
-            self.pos = pos
+        if self._run_count:
+            self.pos = self.endpoint.take_back(
+                self.message, self._run_start, delivered, self._run_count
+            )
         self._run_count = 0
 
 

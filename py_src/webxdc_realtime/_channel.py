@@ -74,6 +74,8 @@ _TAIL = struct.Struct(">8sII")  # sender, seq, payload length
 # Announcements that carry the sender's address; the glue hands their payload over.
 _NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
 _SEEN = 4096  # frames of a sender remembered, to tell one that arrives a second time
+_SENDERS = 4096  # senders whose last sequence number is remembered (replays)
+_HALF = SEQ_MODULUS // 2
 _NET_REASONS = {
     "loss": DropReason.NET_LOSS,
     "partition": DropReason.NET_PARTITION,
@@ -256,6 +258,11 @@ class Endpoint:
         self._fast = False  # delivering, on a perfect network: the receive fast path applies
         self._dedupe = False
         self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
+        # The last sequence number heard from each sender, data and announcements apart
+        # (see _replayed); and, for the run being handed to the app, the values before it.
+        self._last: dict[bytes, int] = {}
+        self._last_announced: dict[bytes, int] = {}
+        self._run_prior: dict[bytes, int | None] = {}
 
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
@@ -420,7 +427,13 @@ class Endpoint:
         # field matches, from another peer, while the app listens, on a perfect network.
         if self._fast and len(header) == HEADER_SIZE and header[:_PREFIX_SIZE] == self._data_prefix:
             sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
-            if length == payload_length <= MAX_PAYLOAD and sender != self.peer_id:
+            last = self._last.get(sender)
+            if (
+                length == payload_length <= MAX_PAYLOAD
+                and sender != self.peer_id
+                and (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
+            ):
+                self._heard(self._last, sender, seq)
                 counters.frames_received += 1
                 counters.bytes_received += HEADER_SIZE + length
                 self.peers.add(sender)
@@ -489,12 +502,23 @@ class Endpoint:
             return 0, pos
         prefix, own, size = self._data_prefix, self.peer_id, len(message)
         unpack, add = _TAIL.unpack_from, self.peers.add
+        last_seen, prior = self._last, self._run_prior
+        prior.clear()
         start, count = pos, 0
         while pos + HEADER_SIZE <= size and message.startswith(prefix, pos):
-            sender, _seq, length = unpack(message, pos + _PREFIX_SIZE)
+            sender, seq, length = unpack(message, pos + _PREFIX_SIZE)
             end = pos + HEADER_SIZE + length
-            if end > size or length > MAX_PAYLOAD or sender == own:
+            last = last_seen.get(sender)
+            if (
+                end > size
+                or length > MAX_PAYLOAD
+                or sender == own
+                or not (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
+            ):
                 break
+            if sender not in prior:
+                prior[sender] = last
+            self._heard(last_seen, sender, seq)
             add(sender)
             count += 1
             pos = end
@@ -502,17 +526,48 @@ class Endpoint:
             self._count_delivered(count, pos - start - count * HEADER_SIZE)
         return count, pos
 
-    def uncount(self, frames: int, payload_bytes: int) -> None:
-        """Take back frames counted by :meth:`receive_run` that the app did not get.
+    def take_back(self, message: bytes, start: int, delivered: int, count: int) -> int:
+        """Take back the frames of a run (:meth:`receive_run`) that the app did not get.
+
+        They are uncounted and forgotten, to be judged again.
 
         Parameters
         ----------
-        frames : int
-            How many.
-        payload_bytes : int
-            Their payloads' bytes.
+        message : bytes
+            The message of the run.
+        start : int
+            Where the run starts.
+        delivered : int
+            Frames of the run the app got, from the first.
+        count : int
+            Frames in the run.
+
+        Returns
+        -------
+        int
+            Where the first frame not delivered starts.
         """
-        self._count_delivered(-frames, -payload_bytes)
+        last_seen = self._last
+        for sender, value in self._run_prior.items():
+            if value is None:
+                last_seen.pop(sender, None)
+            else:
+                last_seen[sender] = value
+        pos = start
+        for index in range(count):
+            sender, seq, length = _TAIL.unpack_from(message, pos + _PREFIX_SIZE)
+            if index == delivered:
+                first, payload = pos, 0
+            if index < delivered:
+                last_seen[sender] = seq
+            else:
+                payload += length
+            pos += HEADER_SIZE + length
+        self._run_prior.clear()
+        if delivered >= count:
+            return pos
+        self._count_delivered(delivered - count, -payload)
+        return first
 
     def _count_delivered(self, frames: int, payload_bytes: int) -> None:
         counters = self.counters
@@ -534,7 +589,7 @@ class Endpoint:
             return self._drop(DropReason.OWN)
         if not self.member:
             return self._drop(DropReason.LEFT)
-        if self._dedupe and self._seen_before(header):
+        if self._seen_before(header) if self._dedupe else self._replayed(header):
             return self._drop(DropReason.TWICE)
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
@@ -565,6 +620,26 @@ class Endpoint:
             return data
         self.counters.frames_delayed += 1
         return Later(data, verdict.delays)
+
+    def _replayed(self, header: FrameHeader) -> bool:
+        """Whether a frame is not after the last one of its sender (and kind): it came before.
+
+        On one BroadcastChannel the frames of a sender arrive in its order, so any frame
+        whose sequence number is not ahead of the last one heard (modulo 2**32, by less
+        than half the circle) is one that arrived before: replayed by another page.
+        """
+        last_seen = self._last if header.kind is FrameKind.DATA else self._last_announced
+        last = last_seen.get(header.sender)
+        if last is not None and not 0 < (header.seq - last) % SEQ_MODULUS < _HALF:
+            return True
+        self._heard(last_seen, header.sender, header.seq)
+        return False
+
+    @staticmethod
+    def _heard(last_seen: dict[bytes, int], sender: bytes, seq: int) -> None:
+        if sender not in last_seen and len(last_seen) >= _SENDERS:
+            del last_seen[next(iter(last_seen))]  # the sender heard from first
+        last_seen[sender] = seq
 
     def _seen_before(self, header: FrameHeader) -> bool:
         """Whether this frame came already (the last 4096 of each sender are kept)."""

@@ -31,7 +31,8 @@ class DropReason(enum.StrEnum):
     NET_OFFLINE = "net_offline"
     """Its sender or this peer is offline, and frames are dropped meanwhile."""
     TWICE = "twice"
-    """Arrived again by another way (BroadcastChannel and the relay): delivered once."""
+    """Arrived before: by another way (BroadcastChannel and a relay), or replayed by another
+    page (its sequence number is not after the last of its sender). Delivered once."""
 
 
 class Data(NamedTuple):
