@@ -17,7 +17,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build xdc demo run bench lint test clean
+.PHONY: setup browser build xdc demo run bench soak fuzz lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -104,6 +104,10 @@ run: build
 bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py
+
+# A million random and mutated frames through the decoder and the channel (CPython).
+fuzz: setup
+	$(PY) tests/fuzz/fuzzer.py --frames 1000000
 
 lint: setup
 	$(VENV)/bin/ruff check .
