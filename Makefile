@@ -105,6 +105,10 @@ bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py
 
+# 8 tabs, each sending 1000 frames/s of mixed sizes for 60 s: loss, order, memory, CPU.
+soak: build
+	$(PY) bench/soak.py --tabs 8 --rate 1000 --seconds 60
+
 # A million random and mutated frames through the decoder and the channel (CPython).
 fuzz: setup
 	$(PY) tests/fuzz/fuzzer.py --frames 1000000
