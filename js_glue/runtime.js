@@ -4,8 +4,10 @@
  * returns the adapter's `BrowserEndpoint`.
  *
  * Fast path: restore `snapshot.bin.gz`, a memory snapshot of an interpreter that has
- * already imported our package (made at build time by tools/make-snapshot.mjs). It is
- * used only if `snapshot.json` names the same Pyodide and package versions; if it is
+ * already imported our package (made at build time by tools/make-snapshot.mjs; the file
+ * holds the image's non-zero pages, and the runtime, patched there, writes only those
+ * into wasm memory). It is used only if `snapshot.json` names the same Pyodide and
+ * package versions and this file format; if it is
  * missing, does not match, or fails to restore, Python starts plainly and our wheel is
  * installed from the same folder. `data-snapshot="off"` on the script tag forces the
  * plain start.
@@ -85,10 +87,14 @@ export async function loadRuntime({
   let mode = "plain";
   let pyodide = null;
   if (manifest) {
-    if (manifest.pyodide === pyodideModule.version && manifest.package === version) {
+    if (
+      manifest.pyodide === pyodideModule.version &&
+      manifest.package === version &&
+      manifest.format === "pages-v1"
+    ) {
       try {
         /** @type {Uint8Array | null} */
-        let bytes = await fetchGzip(baseUrl + manifest.file);
+        let bytes = imageOf(await fetchGzip(baseUrl + manifest.file));
         // Pyodide keeps its options for the page's lifetime. Hand it the snapshot (30 MiB)
         // through a thenable that lets go of it once taken, so that it can be collected.
         const once = {
@@ -106,8 +112,8 @@ export async function loadRuntime({
       }
     } else {
       console.warn(
-        `webxdc realtime: snapshot.json is for Pyodide ${manifest.pyodide} / package ${manifest.package}, ` +
-          `not ${pyodideModule.version} / ${version}; starting plainly.`,
+        `webxdc realtime: snapshot.json is for Pyodide ${manifest.pyodide} / package ${manifest.package} ` +
+          `(${manifest.format}), not ${pyodideModule.version} / ${version} (pages-v1); starting plainly.`,
       );
     }
   }
@@ -146,4 +152,26 @@ async function fetchGzip(url) {
   if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status}`);
   const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * The snapshot's image from the file's non-zero pages (see tools/make-snapshot.mjs): zero
+ * elsewhere. A fresh ArrayBuffer is zero without being resident, so only those pages are.
+ * @param {Uint8Array} file
+ * @returns {Uint8Array}
+ */
+function imageOf(file) {
+  const words = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const word = (/** @type {number} */ i) => words.getUint32(4 * i, true);
+  if (word(0) !== 0x31535857) throw new Error("snapshot.bin.gz: not a file of pages (WXS1)");
+  const [size, page, count] = [word(1), word(2), word(3)];
+  const image = new Uint8Array(size);
+  let at = 4 * (4 + count);
+  for (let k = 0; k < count; k++) {
+    const offset = word(4 + k) * page;
+    const length = Math.min(page, size - offset);
+    image.set(file.subarray(at, at + length), offset);
+    at += length;
+  }
+  return image;
 }

@@ -32,8 +32,24 @@ import webxdc_realtime._browser
   process.exit(1);
 }
 const snapshot = pyodide.makeMemorySnapshot();
-const packed = zlib.gzipSync(snapshot, { level: 6 });
+
+// The file holds only the image's non-zero pages (about half of it): the page rebuilds the
+// image (zero elsewhere) and, with the patch below, copies only those pages into wasm
+// memory, so that what the image leaves zero never becomes resident.
+//   "WXS1", image bytes, page size, page count (u32 little-endian each),
+//   the pages' indices (u32 each), then the pages (the last one may be short).
+const PAGE = 4096;
+const indices = [];
+for (let at = 0; at < snapshot.length; at += PAGE) {
+  if (snapshot.subarray(at, at + PAGE).some((byte) => byte !== 0)) indices.push(at / PAGE);
+}
+const head = new Uint32Array([0x31535857, snapshot.length, PAGE, indices.length, ...indices]);
+const parts = [new Uint8Array(head.buffer)];
+for (const index of indices) parts.push(snapshot.subarray(index * PAGE, (index + 1) * PAGE));
+const packed = zlib.gzipSync(Buffer.concat(parts), { level: 6 });
 fs.writeFileSync(path.join(dist, "snapshot.bin.gz"), packed);
+
+const patched = patchRestore(path.join(dist, "pyodide.asm.mjs"));
 fs.writeFileSync(
   path.join(dist, "snapshot.json"),
   JSON.stringify({
@@ -41,9 +57,65 @@ fs.writeFileSync(
     package: packageVersion,
     wheel,
     file: "snapshot.bin.gz",
+    format: "pages-v1",
     bytes: snapshot.length,
+    pages: indices.length,
+    page: PAGE,
+    sparse_restore: patched,
   }) + "\n",
 );
 console.log(
-  `snapshot: ${(snapshot.length / 2 ** 20).toFixed(1)} MiB, ${(packed.length / 2 ** 20).toFixed(1)} MiB gzipped`,
+  `snapshot: ${(snapshot.length / 2 ** 20).toFixed(1)} MiB, of which ` +
+    `${((indices.length * PAGE) / 2 ** 20).toFixed(1)} MiB not zero; ` +
+    `${(packed.length / 2 ** 20).toFixed(1)} MiB gzipped; restore of non-zero pages only: ` +
+    (patched ? "patched in" : "NOT PATCHED (the page then restores the whole image)"),
 );
+
+/**
+ * Pyodide restores a snapshot with `Module.HEAP8.set(image)`: every page of wasm memory
+ * written, zero or not, and so made resident (+15 MiB a tab). Patch that one call into a
+ * copy that skips pages zero in both the image and memory. The patch is checked: if the
+ * call is not where it was (another Pyodide), the runtime is left as it is, and the page
+ * still works, restoring the whole image.
+ * @param {string} file  pyodide.asm.mjs
+ * @returns {boolean} whether the runtime restores only the non-zero pages now
+ */
+function patchRestore(file) {
+  const MARK = "webxdcRestorePages";
+  let source = fs.readFileSync(file, "utf8");
+  if (source.includes(MARK)) return true;
+  const start = source.indexOf("API.restoreSnapshot=function(");
+  const call = /Module\.HEAP8\.set\((\w+)\)/g;
+  call.lastIndex = start;
+  const found = start >= 0 ? call.exec(source) : null;
+  if (!found || found.index - start > 1000 || source.split("API.restoreSnapshot=").length !== 2) {
+    console.warn("make-snapshot: Pyodide's restoreSnapshot is not as expected; not patched");
+    return false;
+  }
+  const helper = `function ${MARK}(heap, image) {
+  // webxdc-realtime (tools/make-snapshot.mjs): copy the snapshot's image page by page,
+  // skipping pages that are zero in the image and in memory alike, so that they are
+  // never written and never become resident.
+  const PAGE = 4096, n = image.length;
+  const aligned = image.byteOffset % 4 === 0 && heap.byteOffset % 4 === 0;
+  const src = aligned ? new Int32Array(image.buffer, image.byteOffset, n >> 2) : null;
+  const dst = aligned ? new Int32Array(heap.buffer, heap.byteOffset, heap.length >> 2) : null;
+  const zero = (words, i, j) => {
+    for (; i < j; i++) if (words[i] !== 0) return false;
+    return true;
+  };
+  for (let at = 0; at < n; at += PAGE) {
+    const end = Math.min(at + PAGE, n);
+    if (src && end - at === PAGE && zero(src, at >> 2, end >> 2) && zero(dst, at >> 2, end >> 2)) continue;
+    heap.set(image.subarray(at, end), at);
+  }
+}
+`;
+  source =
+    source.slice(0, found.index) +
+    `${MARK}(Module.HEAP8,${found[1]})` +
+    source.slice(found.index + found[0].length);
+  source = source.slice(0, start) + helper + source.slice(start);
+  fs.writeFileSync(file, source);
+  return true;
+}

@@ -62,3 +62,25 @@ def test_a_corrupt_snapshot_is_reported_and_falls_back(app_page: UserApp) -> Non
     tab = app_page.open()
     assert tab.js("webxdcRealtime.timings.mode") == "plain"
     assert tab.said("warning", "could not be restored")
+
+
+def test_the_build_restores_only_the_snapshots_non_zero_pages() -> None:
+    manifest = json.loads((ROOT / "dist" / "snapshot.json").read_text())
+    assert manifest["format"] == "pages-v1"
+    assert manifest["sparse_restore"] is True
+    assert manifest["pages"] * manifest["page"] < manifest["bytes"] * 0.7
+    runtime = (ROOT / "dist" / "pyodide.asm.mjs").read_text()
+    assert "webxdcRestorePages(Module.HEAP8," in runtime
+
+
+def test_an_unpatched_runtime_restores_the_whole_image_and_works(app_page: UserApp) -> None:
+    """The patch is an economy only: Pyodide's own restore takes the same image."""
+    original = (ROOT / "node_modules" / "pyodide" / "pyodide.asm.mjs").read_bytes()
+    assert b"webxdcRestorePages" not in original
+    (app_page.folder / "pyodide.asm.mjs").write_bytes(original)
+    first, second = app_page.open(), app_page.open()
+    for tab in (first, second):
+        assert tab.js("webxdcRealtime.timings.mode") == "snapshot"
+    first.js("T.join()")
+    second.js("T.join(); T.send([4, 5])")
+    assert wait_for(lambda: first.js("T.arrays()") == [[4, 5]])
