@@ -77,8 +77,6 @@ def main(size: int, count: int) -> None:
 
 MODE = os.environ.get("MODE", "burst")
 
-MODE = os.environ.get("MODE", "burst")
-
 if __name__ == "__main__":
     main(
         int(sys.argv[1]) if len(sys.argv) > 1 else 16,

@@ -3,22 +3,25 @@
  * The page's BroadcastChannel, and frames on it: bytes only, no rule.
  *
  * A frame is a header (a latin-1 string from the core, one char per byte: cheaper to
- * cross from Python than a typed array) and a payload. Frames up to INLINE_MAX payload
- * bytes travel in Uint8Arrays, back to back (a *message of frames*, see `_batch.py`):
- * the first frame of a task goes at once, alone (a lone send waits for nothing); those
- * after it in the same task gather, and go together when the task ends (a microtask, no
- * timer) or before they grow over BATCH_MAX. One structured clone and one event on the
- * other side for a burst, instead of one per frame. A larger frame goes on its own as
- * `[header, payload]`, the header as the core gave it, after what is pending, so that we
- * copy no payload byte: structured cloning copies it once each way, as for any
- * BroadcastChannel message, and hands the receiver a fresh Uint8Array with its own
- * buffer.
+ * cross from Python than a typed array) and a payload. The first frame of a task goes at
+ * once, alone (a lone send waits for nothing); those after it in the same task, payloads
+ * up to GATHER_MAX bytes, gather back to back in one Uint8Array (a *message of frames*,
+ * see `_batch.py`) and go together when the task ends (a microtask, no timer) or before
+ * they grow over BATCH_MAX. One structured clone and one event on the other side for a
+ * burst, instead of one per frame. A frame that goes alone travels as a message of one
+ * frame if its payload is at most INLINE_MAX bytes, else as `[header, payload]`, the
+ * header as the core gave it, so that we copy no payload byte: structured cloning copies
+ * it once each way, as for any BroadcastChannel message, and hands the receiver a fresh
+ * Uint8Array with its own buffer. A payload over GATHER_MAX always goes alone, after what
+ * is pending.
  */
 
-/** Payloads up to this size travel in messages of frames (see above). */
+/** A frame alone with a payload up to this size travels as a message of one frame. */
 export const INLINE_MAX = 8192;
+/** Payloads up to this size gather after the first frame of a task (see above). */
+export const GATHER_MAX = 65536;
 /** A message of frames is posted before it grows over this many bytes. */
-export const BATCH_MAX = 65536;
+export const BATCH_MAX = 262144;
 /** @type {Uint8Array} */
 export const EMPTY = new Uint8Array(0);
 
@@ -69,21 +72,20 @@ export class Wire {
    * @param {Uint8Array} payload
    */
   post(header, payload) {
-    if (payload.length > INLINE_MAX) {
+    if (payload.length > GATHER_MAX) {
       this.flush();
-      this.#channel.postMessage([header, exact(payload)]);
-      if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
+      this.#alone(header, payload);
       return;
     }
-    const size = header.length + payload.length;
     if (!this.#scheduled) {
       // The first frame of a task goes at once, alone: a lone send waits for nothing.
       // Those after it in the same task gather, and go together when the task ends.
       this.#scheduled = true;
       queueMicrotask(this.#flushTask);
-      this.#postNow(frameOf(header, payload, this.#scratch(size)), 1);
+      this.#alone(header, payload);
       return;
     }
+    const size = header.length + payload.length;
     if (this.#used + size > BATCH_MAX) this.flush();
     if (this.#used + size > this.#buffer.length) {
       const buffer = new Uint8Array(Math.min(BATCH_MAX, 2 * (this.#used + size)));
@@ -93,6 +95,20 @@ export class Wire {
     frameOf(header, payload, this.#buffer, this.#used);
     this.#used += size;
     this.#frames += 1;
+  }
+
+  /**
+   * Post a frame on its own: a message of one frame if small, else `[header, payload]`.
+   * @param {string} header
+   * @param {Uint8Array} payload
+   */
+  #alone(header, payload) {
+    if (payload.length <= INLINE_MAX) {
+      this.#postNow(frameOf(header, payload, this.#scratch(header.length + payload.length)), 1);
+      return;
+    }
+    this.#channel.postMessage([header, exact(payload)]);
+    if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
   }
 
   /** Post the frames gathered, if any. */

@@ -13,7 +13,8 @@ from .test_multitab import joined, settle
 
 SPY = """(name) => {
     window.spy = { messages: 0 };
-    const raw = new BroadcastChannel(name);
+    window.spyChannel?.close(); // a spy of an earlier test on this page
+    const raw = (window.spyChannel = new BroadcastChannel(name));
     raw.onmessage = () => (window.spy.messages += 1);
     return true;
 }"""
@@ -31,13 +32,12 @@ def test_a_burst_of_one_task_is_a_few_messages_sends_of_separate_tasks_are_one_e
     a, b = tabs(2)
     joined(a, b)
     spy_on(b, a)
-    a.js("for (let i = 0; i < 500; i++) T.send([i % 256, i >> 8, ...new Array(100).fill(7)])")
-    settle(b, count=500)
-    wait_for(lambda: b.js("spy.messages") >= 1)
-    # The first alone; then 499 frames of 139 bytes, at most 64 KiB a message: 471 + 28.
+    a.js("for (let i = 0; i < 2000; i++) T.send([i % 256, i >> 8, ...new Array(100).fill(7)])")
+    settle(b, count=2000)
+    # The first alone; then 1999 frames of 139 bytes, at most 256 KiB a message: 1885 + 114.
     wait_for(lambda: b.js("spy.messages") >= 3)
     assert b.js("spy.messages") == 3
-    assert b.js("T.arrays().map(([lo, hi]) => lo + 256 * hi)") == list(range(500))
+    assert b.js("T.arrays().map(([lo, hi]) => lo + 256 * hi)") == list(range(2000))
     b.js("spy.messages = 0")
     a.js(
         """async () => {
@@ -47,10 +47,27 @@ def test_a_burst_of_one_task_is_a_few_messages_sends_of_separate_tasks_are_one_e
         }
     }"""
     )
-    settle(b, count=505)
+    settle(b, count=2005)
     wait_for(lambda: b.js("spy.messages") >= 5)
     assert b.js("spy.messages") == 5
-    assert b.stats()["frames_delivered"] == 505
+    assert b.stats()["frames_delivered"] == 2005
+
+
+def test_frames_up_to_64_kib_gather_too_larger_ones_go_alone(tabs: Any) -> None:
+    a, b = tabs(2)
+    joined(a, b)
+    spy_on(b, a)
+    sizes = [16_000] * 10 + [70_000] + [16_000] * 2
+    a.js(
+        """(sizes) => sizes.forEach((n, i) => T.ch.send(new Uint8Array(n).fill(i)))""",
+        sizes,
+    )
+    settle(b, count=len(sizes))
+    # The first alone; nine gathered, posted before the large one, which goes alone; two.
+    wait_for(lambda: b.js("spy.messages") >= 4)
+    assert b.js("spy.messages") == 4
+    got = b.js("T.got.map((d) => [d.length, d[0], d[d.length - 1], d.buffer.byteLength])")
+    assert got == [[n, i, i, n] for i, n in enumerate(sizes)]
 
 
 def test_order_kept_across_small_and_large_frames_of_one_task(tabs: Any) -> None:
