@@ -168,13 +168,19 @@ class BrowserEndpoint:
         ...]}`` to deliver later (twice: a duplicate), ``{held: id}`` to keep until
         :meth:`set_network` releases it. While tapped, a drop is ``{dropped: reason}``.
         """
+        endpoint = self.endpoint
         try:
             head = header.encode("latin-1")
-            body = None if payload is None else payload.encode("latin-1")
+            if payload is None:
+                if endpoint.accept(head, payload_length):
+                    return True  # the common case, in as few steps as can be
+                body = None
+            else:
+                body = payload.encode("latin-1")
         except UnicodeEncodeError:  # a string from another page, not one char per byte
-            event: Event = self.endpoint.reject(len(header) + payload_length, "not bytes")
+            event: Event = endpoint.reject(len(header) + payload_length, "not bytes")
         else:
-            event = self.endpoint.receive_parts(head, payload_length, body, now)
+            event = endpoint.receive_parts(head, payload_length, body, now)
         return self._verdict(event)
 
     def receive_batch(self, message: Any, now: float) -> Any:

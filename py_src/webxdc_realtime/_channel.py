@@ -71,6 +71,7 @@ from ._scope import Scope
 # A data frame of a given topic starts with these 20 bytes: magic, version, kind, topic.
 _PREFIX_SIZE = 4 + TOPIC_SIZE
 _TAIL = struct.Struct(">8sII")  # sender, seq, payload length
+_SEQ_LENGTH = struct.Struct(">II")  # a header's last 8 bytes
 # Announcements that carry the sender's address; the glue hands their payload over.
 _NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
 _SEEN = 4096  # frames of a sender remembered, to tell one that arrives a second time
@@ -167,7 +168,7 @@ class Channel:
         if rule.send and not rule.trash and (rule.member is None or rule.member == member):
             # A send and nothing else (the common case): no effect to make.
             assert length is not None  # a profile sends only what reads as bytes
-            return endpoint._frame_header(FrameKind.DATA, length)
+            return endpoint._data_header(length)
         facts = {
             "tag": tag,
             "length": length,
@@ -254,6 +255,7 @@ class Endpoint:
         self._seq = 0  # data frames of this stay
         self._announced = 0  # announcements of this stay: numbered apart (see _frame_header)
         self._data_prefix = b""
+        self._data_head = b""  # a data frame's first 28 bytes: prefix and our peer id
         self._delivering = False
         self._fast = False  # delivering, on a perfect network: the receive fast path applies
         self._dedupe = False
@@ -320,9 +322,10 @@ class Endpoint:
         self.counters = Counters()
         self.peers = set()
         self._seq = self._announced = 0
-        self._data_prefix = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
-            :_PREFIX_SIZE
+        self._data_head = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
+            : _PREFIX_SIZE + PEER_ID_SIZE
         ]
+        self._data_prefix = self._data_head[:_PREFIX_SIZE]
         self.outbox.append(self._announcement(FrameKind.PEER_JOINED))
 
     def _announcement(self, kind: FrameKind) -> bytes:
@@ -353,15 +356,22 @@ class Endpoint:
         # a stay is seq n whoever joined when: the network's draws hash it (one seed, the
         # same verdicts on every run).
         if kind is FrameKind.DATA:
-            seq = self._seq
-            self._seq = (seq + 1) % SEQ_MODULUS
-        else:
-            seq = self._announced
-            self._announced = (seq + 1) % SEQ_MODULUS
+            return self._data_header(payload_length)
+        seq = self._announced
+        self._announced = (seq + 1) % SEQ_MODULUS
         header = encode_header(kind, self.scope.topic, self.peer_id, seq, payload_length)
         self.counters.frames_sent += 1
         self.counters.bytes_sent += HEADER_SIZE + payload_length
         return header
+
+    def _data_header(self, payload_length: int) -> bytes:
+        # _frame_header of a data frame, in few steps: the first 28 bytes are the stay's.
+        seq = self._seq
+        self._seq = (seq + 1) % SEQ_MODULUS
+        counters = self.counters
+        counters.frames_sent += 1
+        counters.bytes_sent += HEADER_SIZE + payload_length
+        return self._data_head + _SEQ_LENGTH.pack(seq, payload_length)
 
     def receive(
         self, head: bytes | bytearray | memoryview, frame_length: int, now: float = 0.0
@@ -421,25 +431,9 @@ class Endpoint:
             the glue; :class:`NeedsPayload` (call again with it); or
             :class:`Dropped`.
         """
-        counters = self.counters
-        # Fast path for the common case, taken only where _judge would deliver: a data
-        # frame of our topic (the first 20 header bytes are then known), whose length
-        # field matches, from another peer, while the app listens, on a perfect network.
-        if self._fast and len(header) == HEADER_SIZE and header[:_PREFIX_SIZE] == self._data_prefix:
+        if self.accept(header, payload_length):
             sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
-            last = self._last.get(sender)
-            if (
-                length == payload_length <= MAX_PAYLOAD
-                and sender != self.peer_id
-                and (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
-            ):
-                self._heard(self._last, sender, seq)
-                counters.frames_received += 1
-                counters.bytes_received += HEADER_SIZE + length
-                self.peers.add(sender)
-                counters.frames_delivered += 1
-                counters.bytes_delivered += length
-                return Data(sender, seq, HEADER_SIZE, length)
+            return Data(sender, seq, HEADER_SIZE, length)
         if (
             payload is None
             and payload_length
@@ -449,6 +443,7 @@ class Endpoint:
         ):
             return NeedsPayload()
         frame_length = len(header) + payload_length
+        counters = self.counters
         counters.frames_received += 1
         counters.bytes_received += frame_length
         if len(header) != HEADER_SIZE:
@@ -456,6 +451,53 @@ class Endpoint:
                 DropReason.MALFORMED, f"header part of {len(header)} bytes, not {HEADER_SIZE}"
             )
         return self._judge(header, frame_length, payload or b"", now)
+
+    def accept(self, header: bytes | bytearray | memoryview, payload_length: int) -> bool:
+        """Deliver a frame by its header part, if it takes the fast path. Never raises.
+
+        The fast path is the common case, taken only where the general path would deliver
+        too: a data frame of our topic (its first 20 bytes are then known) whose length
+        field matches, from another peer, after the last one heard from it, while the app
+        listens, on a perfect network. It is :meth:`receive_parts` in as few steps as can
+        be, for the glue's frame-at-a-time path, where every step into Python counts.
+
+        Parameters
+        ----------
+        header : bytes-like
+            The header part.
+        payload_length : int
+            Length of the payload part.
+
+        Returns
+        -------
+        bool
+            True: counted as delivered, hand the payload to the listener now. False:
+            nothing done; judge the frame with :meth:`receive_parts`.
+        """
+        if not self._fast or len(header) != HEADER_SIZE:
+            return False
+        if header[:_PREFIX_SIZE] != self._data_prefix:
+            return False
+        sender, seq, length = _TAIL.unpack_from(header, _PREFIX_SIZE)
+        last_seen = self._last
+        last = last_seen.get(sender)
+        if (
+            length != payload_length
+            or length > MAX_PAYLOAD
+            or sender == self.peer_id
+            or not (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
+        ):
+            return False
+        if last is None and len(last_seen) >= _SENDERS:
+            del last_seen[next(iter(last_seen))]  # the sender heard from first
+        last_seen[sender] = seq
+        self.peers.add(sender)
+        counters = self.counters
+        counters.frames_received += 1
+        counters.bytes_received += HEADER_SIZE + length
+        counters.frames_delivered += 1
+        counters.bytes_delivered += length
+        return True
 
     def reject(self, frame_length: int, detail: str) -> Dropped:
         """Count a frame that the glue could not even read as bytes: dropped, malformed.
