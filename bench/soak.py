@@ -67,6 +67,15 @@ def collect(pages: list[Any]) -> None:
         time.sleep(0.2)
 
 
+def heaps(pages: list[Any]) -> tuple[float, float]:
+    """Python's wasm memory and the JS heap in use, MiB, summed over the tabs."""
+    sizes = [page.evaluate("webxdcRealtime.memory()") for page in pages]
+    return (
+        sum(size["wasm"] or 0 for size in sizes) / 2**20,
+        sum(size["js"] or 0 for size in sizes) / 2**20,
+    )
+
+
 def slope(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of (t, y)."""
     n = len(points)
@@ -90,6 +99,7 @@ def main() -> None:
     print(f"soak: {n} tabs, each {rate} frames/s of mixed sizes, {seconds} s (Ctrl-C stops)")
     pages: list[Any] = []
     memory: list[tuple[float, float]] = []
+    own: list[tuple[float, float]] = []  # our heaps: Python's wasm memory, JS heap (MiB)
     stopped = False
     with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -113,6 +123,7 @@ def main() -> None:
             tabs = renderers() - before
             procs = chromium_pids()
             memory.append((0.0, sum(pss_mib(pid) for pid in tabs)))
+            own.append(heaps(pages))
             print(
                 f"  {n} tabs live, each aware of the {n - 1} others; renderers "
                 f"{memory[0][1]:.0f} MiB PSS in all ({memory[0][1] / n:.1f} per tab)"
@@ -133,6 +144,7 @@ def main() -> None:
                     collect(pages)  # what is kept, not what is garbage not yet collected
                     mib = sum(pss_mib(pid) for pid in tabs)
                     memory.append((now - t0, mib))
+                    own.append(heaps(pages))
                     cpu = (cpu_seconds(procs) - cpu0) / (now - t0)
                     print(
                         f"  {now - t0:5.1f} s: sent {sent:,}, received {received:,}, "
@@ -150,7 +162,7 @@ def main() -> None:
             cpu = 0.0
         reports = [pg.evaluate("Soak.report()") for pg in pages] if pages else []
         browser.close()
-    report(reports, n, rate, seconds, elapsed, memory, cpu, stopped)
+    report(reports, n, rate, seconds, elapsed, memory, own, cpu, stopped)
 
 
 def report(
@@ -160,6 +172,7 @@ def report(
     seconds: int,
     elapsed: float,
     memory: list[tuple[float, float]],
+    own: list[tuple[float, float]],
     cpu: float,
     stopped: bool,
 ) -> None:
@@ -215,6 +228,14 @@ def report(
             f"{load[-1][1]:.0f} MiB at {load[-1][0]:.0f} s, slope {per_minute:+.1f} MiB/min "
             f"({per_minute / n:+.2f} per tab); {memory[-1][1]:.0f} MiB idle after "
             f"({(memory[-1][1] - memory[0][1]) / n:+.1f} MiB per tab over the run)"
+        )
+        (wasm0, js0), (wasm1, js1) = own[0], own[-1]
+        top = max(wasm for wasm, _ in own)
+        print(
+            f"our own heaps, per tab, idle before -> idle after: Python's wasm memory "
+            f"{wasm0 / n:.1f} -> {wasm1 / n:.1f} MiB (at most {top / n:.1f} under load), "
+            f"JS heap in use {js0 / n:.1f} -> {js1 / n:.1f} MiB; what PSS holds beyond these "
+            f"is Chromium's (message queues, allocator caches)"
         )
     print(
         f"CPU: {cpu:.2f} cores busy on average (all Chromium processes; "

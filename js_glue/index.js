@@ -10,7 +10,7 @@
  *
  * Also sets `window.webxdcRealtime`, a handle for tools and the demo (not webxdc API):
  * `status`, `ready` (a promise), `timings`, `config` (with `profile`), `profile` (its
- * rules), `stats()`.
+ * rules), `stats()`, `memory()`.
  */
 import { installApi } from "./api.js";
 import { readConfig } from "./config.js";
@@ -102,6 +102,9 @@ if (config.api === "full") {
   });
 }
 
+/** @type {() => number | null} the size of Python's wasm memory, once it is up */
+let wasmBytes = () => null;
+
 const handle = {
   version: VERSION,
   config,
@@ -115,6 +118,15 @@ const handle = {
   timings: null,
   /** Counters of the page's latest stay in the channel, or null before live. */
   stats: () => page.stats(),
+  /**
+   * The page's own heaps, bytes (null where unknown): Python's wasm memory (which only
+   * grows) and the JS heap in use (Chromium's `performance.memory`). For `make soak`.
+   * @returns {{ wasm: number | null, js: number | null }}
+   */
+  memory: () => ({
+    wasm: wasmBytes(),
+    js: /** @type {any} */ (performance).memory?.usedJSHeapSize ?? null,
+  }),
   /** The network's conditions: `set`, `link`, `partition`, `heal`, `offline`, `online`, ... */
   network: network.api(),
   /** The relay, if the page has one: `status`, `server`, `sent`, `received`, `dropped`. */
@@ -139,8 +151,9 @@ const handle = {
     selfAddr: config.selfAddr,
     t0,
   }).then(
-    ({ endpoint, browser, timings }) => {
+    ({ endpoint, browser, timings, wasmBytes: measure }) => {
       handle.timings = timings;
+      wasmBytes = measure;
       page.goLive(endpoint);
       network.start(endpoint, browser.parse_network, config.net);
       coreLive({ sendToChat: browser.send_to_chat });

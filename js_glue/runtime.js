@@ -64,8 +64,9 @@
  * @param {string} options.profile  the host profile whose rules the core applies
  * @param {string} options.selfAddr  this peer's address, which its announcements carry
  * @param {number} options.t0  `performance.now()` when the script started
- * @returns {Promise<{ endpoint: any, browser: any, timings: Timings }>}  the page's
- *   `BrowserEndpoint` and the `webxdc_realtime._browser` module (proxies)
+ * @returns {Promise<{ endpoint: any, browser: any, timings: Timings, wasmBytes: () => number | null }>}
+ *   the page's `BrowserEndpoint` and the `webxdc_realtime._browser` module (proxies);
+ *   the size of Python's wasm memory, now (null if this Pyodide does not say)
  */
 export async function loadRuntime({
   baseUrl,
@@ -127,6 +128,8 @@ export async function loadRuntime({
     endpoint,
     browser,
     timings: { mode, pyodide: pyodideMs, install: installMs, init: performance.now() - t0 },
+    // Emscripten's module: not Pyodide's public API, hence the care.
+    wasmBytes: () => /** @type {any} */ (pyodide)._module?.HEAP8?.byteLength ?? null,
   };
 }
 

@@ -28,6 +28,10 @@ def test_default_start_restores_the_snapshot_and_plain_tabs_talk_to_it(fresh: An
         sender.js("T.reset()")
         receiver.js("T.reset()")
     assert snap.said("info", "restored from snapshot")
+    for tab in (snap, plain):  # the heaps `make soak` watches
+        memory = tab.js("webxdcRealtime.memory()")
+        assert memory["wasm"] >= 16 * 2**20 and memory["wasm"] % 65536 == 0, memory
+        assert memory["js"] > 0, memory
 
 
 @pytest.fixture
