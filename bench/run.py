@@ -34,7 +34,7 @@ from webxdc_realtime import UINT8ARRAY_TAG, Endpoint, Scope  # noqa: E402
 
 SIZES = {"16 B": 16, "1 KB": 1024, "16 KB": 16 * 1024, "128000 B": 128_000}
 BURST = {16: 5000, 1024: 5000, 16 * 1024: 1000, 128_000: 200}
-PINGS = 200
+PINGS = 1000  # round trips a latency run (after 200 to warm up)
 TIMEOUT_MS = 180_000
 RESULTS = ROOT / "bench" / "results"
 
@@ -86,7 +86,7 @@ class Run:
     def latency(self, pages: list[Any], size: int) -> dict[str, float]:
         a, b = pages
         b.evaluate("Bench.echo()")
-        a.evaluate(f"Bench.ping({size}, 20)")  # warm-up
+        a.evaluate(f"Bench.ping({size}, 200)")  # warm-up: steady state, for both transports
         samples: list[float] = a.evaluate(f"Bench.ping({size}, {PINGS})")
         return {"p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99)}
 
