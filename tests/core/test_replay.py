@@ -133,3 +133,36 @@ def test_the_senders_remembered_are_bounded() -> None:
         b.receive(data, len(data))
     # The first sender was forgotten (the oldest goes): its replay is new again.
     assert isinstance(b.receive(first, len(first)), Data)
+
+
+def test_the_senders_remembered_are_bounded_in_messages_too() -> None:
+    b = listening()
+    first = frame(FrameKind.DATA, (0).to_bytes(8, "big"), 5, b"p")
+    others = b"".join(frame(FrameKind.DATA, n.to_bytes(8, "big"), 0, b"p") for n in range(1, 4097))
+    batch = Batch(b)
+    batch.start(first + others)
+    assert batch.run() == 4097
+    assert batch.done
+    assert isinstance(b.receive(first, len(first)), Data)  # forgotten, as one at a time
+
+
+def test_a_cut_run_of_a_sender_heard_before_restores_its_last_and_goes_on_from_there() -> None:
+    a, b = listening(), listening()
+    before = sent(a, b"x")
+    assert isinstance(b.receive(before, len(before)), Data)
+    message = b"".join(sent(a, bytes([i])) for i in range(3))
+    batch = Batch(b)
+    batch.start(message)
+    assert batch.run() == 3
+    batch.cut(0)  # the app got none of them: judged again, after the frame heard before
+    assert batch.run() == 3
+    assert b.counters.frames_delivered == 4
+    assert b.receive(before, len(before)) == Dropped(DropReason.TWICE)
+
+
+def test_a_frame_the_glue_could_not_read_is_counted_malformed() -> None:
+    b = listening()
+    assert b.reject(40, "not bytes") == Dropped(DropReason.MALFORMED, "not bytes")
+    assert b.counters.frames_received == 1
+    assert b.counters.bytes_received == 40
+    assert b.counters.dropped["malformed"] == 1
