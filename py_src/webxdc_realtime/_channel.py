@@ -485,12 +485,10 @@ class Endpoint:
             length != payload_length
             or length > MAX_PAYLOAD
             or sender == self.peer_id
-            or not (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
+            or not _after(seq, last)
         ):
             return False
-        if last is None and len(last_seen) >= _SENDERS:
-            del last_seen[next(iter(last_seen))]  # the sender heard from first
-        last_seen[sender] = seq
+        self._heard(last_seen, sender, seq)
         self.peers.add(sender)
         counters = self.counters
         counters.frames_received += 1
@@ -551,12 +549,7 @@ class Endpoint:
             sender, seq, length = unpack(message, pos + _PREFIX_SIZE)
             end = pos + HEADER_SIZE + length
             last = last_seen.get(sender)
-            if (
-                end > size
-                or length > MAX_PAYLOAD
-                or sender == own
-                or not (last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF)
-            ):
+            if end > size or length > MAX_PAYLOAD or sender == own or not _after(seq, last):
                 break
             if sender not in prior:
                 prior[sender] = last
@@ -671,8 +664,7 @@ class Endpoint:
         than half the circle) is one that arrived before: replayed by another page.
         """
         last_seen = self._last if header.kind is FrameKind.DATA else self._last_announced
-        last = last_seen.get(header.sender)
-        if last is not None and not 0 < (header.seq - last) % SEQ_MODULUS < _HALF:
+        if not _after(header.seq, last_seen.get(header.sender)):
             return True
         self._heard(last_seen, header.sender, header.seq)
         return False
@@ -774,3 +766,11 @@ class Endpoint:
 
 
 _NOW = Verdict((0.0,))
+
+
+def _after(seq: int, last: int | None) -> bool:
+    """Whether ``seq`` is after ``last`` (None: nothing heard yet), modulo 2**32.
+
+    After: ahead by less than half the circle.
+    """
+    return last is None or 0 < (seq - last) % SEQ_MODULUS < _HALF
