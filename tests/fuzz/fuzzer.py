@@ -150,10 +150,10 @@ _ANNOUNCED = (PeerJoined, PeerLeft, PeerPresent)
 class Corpus:
     """Valid frames from real endpoints: three peers of our chat, one of another."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, ids: Callable[[], bytes]) -> None:
         self.rng = rng
-        self.peers = [Endpoint(SCOPE, addr=f"peer{i}@fuzz") for i in range(3)]
-        self.foreign = Endpoint(OTHER, addr="other@fuzz")
+        self.peers = [Endpoint(SCOPE, make_peer_id=ids, addr=f"peer{i}@fuzz") for i in range(3)]
+        self.foreign = Endpoint(OTHER, make_peer_id=ids, addr="other@fuzz")
         self.past: list[bytes] = []
         for endpoint in [*self.peers, self.foreign]:
             endpoint.join()
@@ -244,9 +244,9 @@ class Receiver:
         self.batch = Batch(self.endpoint)
 
 
-def receivers() -> list[Receiver]:
+def receivers(ids: Callable[[], bytes]) -> list[Receiver]:
     def listening(profile: str = "strict", listener: str = "function") -> Endpoint:
-        endpoint = Endpoint(SCOPE, profile, addr="me@fuzz")
+        endpoint = Endpoint(SCOPE, profile, make_peer_id=ids, addr="me@fuzz")
         endpoint.join().set_listener(listener)
         endpoint.take_outbox()
         return endpoint
@@ -375,8 +375,9 @@ def run(
 ) -> Report:
     """Fuzz ``frames`` frames; return what was seen (failures in ``report.failures``)."""
     rng = random.Random(seed)
-    corpus = Corpus(rng)
-    report = Report(seed, receivers=receivers())
+    ids = random.Random(seed + 1).randbytes  # peer ids too: one seed, one run
+    corpus = Corpus(rng, lambda: ids(8))
+    report = Report(seed, receivers=receivers(lambda: ids(8)))
     started = time.monotonic()
     next_progress = every
     now = 0.0
