@@ -264,7 +264,6 @@ class Endpoint:
         # (see _replayed); and, for the run being handed to the app, the values before it.
         self._last: dict[bytes, int] = {}
         self._last_announced: dict[bytes, int] = {}
-        self._run_prior: dict[bytes, int | None] = {}
 
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
@@ -515,94 +514,6 @@ class Endpoint:
         self.counters.frames_received += 1
         self.counters.bytes_received += frame_length
         return self._drop(DropReason.MALFORMED, detail)
-
-    def receive_run(self, message: bytes, pos: int) -> tuple[int, int]:
-        """Judge frames of a message (see ``_batch``) while they take the fast path.
-
-        The fast path is that of :meth:`receive_parts`: well-formed data frames of our
-        topic from another peer, while the app listens, on a perfect network. Each is
-        counted as received and delivered, as there.
-
-        Parameters
-        ----------
-        message : bytes
-            Frames back to back.
-        pos : int
-            Where the first frame to judge starts.
-
-        Returns
-        -------
-        count : int
-            How many frames, from ``pos``, are to be delivered now (0: the frame at
-            ``pos`` takes the general path, or ``pos`` is the end).
-        end : int
-            Where the frame after them starts.
-        """
-        if not self._fast:
-            return 0, pos
-        prefix, own, size = self._data_prefix, self.peer_id, len(message)
-        unpack, add = _TAIL.unpack_from, self.peers.add
-        last_seen, prior = self._last, self._run_prior
-        prior.clear()
-        start, count = pos, 0
-        while pos + HEADER_SIZE <= size and message.startswith(prefix, pos):
-            sender, seq, length = unpack(message, pos + _PREFIX_SIZE)
-            end = pos + HEADER_SIZE + length
-            last = last_seen.get(sender)
-            if end > size or length > MAX_PAYLOAD or sender == own or not _after(seq, last):
-                break
-            if sender not in prior:
-                prior[sender] = last
-            self._heard(last_seen, sender, seq)
-            add(sender)
-            count += 1
-            pos = end
-        if count:
-            self._count_delivered(count, pos - start - count * HEADER_SIZE)
-        return count, pos
-
-    def take_back(self, message: bytes, start: int, delivered: int, count: int) -> int:
-        """Take back the frames of a run (:meth:`receive_run`) that the app did not get.
-
-        They are uncounted and forgotten, to be judged again.
-
-        Parameters
-        ----------
-        message : bytes
-            The message of the run.
-        start : int
-            Where the run starts.
-        delivered : int
-            Frames of the run the app got, from the first.
-        count : int
-            Frames in the run.
-
-        Returns
-        -------
-        int
-            Where the first frame not delivered starts.
-        """
-        last_seen = self._last
-        for sender, value in self._run_prior.items():
-            if value is None:
-                last_seen.pop(sender, None)
-            else:
-                last_seen[sender] = value
-        pos = start
-        for index in range(count):
-            sender, seq, length = _TAIL.unpack_from(message, pos + _PREFIX_SIZE)
-            if index == delivered:
-                first, payload = pos, 0
-            if index < delivered:
-                last_seen[sender] = seq
-            else:
-                payload += length
-            pos += HEADER_SIZE + length
-        self._run_prior.clear()
-        if delivered >= count:
-            return pos
-        self._count_delivered(delivered - count, -payload)
-        return first
 
     def _count_delivered(self, frames: int, payload_bytes: int) -> None:
         counters = self.counters
