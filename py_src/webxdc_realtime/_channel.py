@@ -261,7 +261,7 @@ class Endpoint:
         self._dedupe = False
         self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
         # The last sequence number heard from each sender, data and announcements apart
-        # (see _replayed); and, for the run being handed to the app, the values before it.
+        # (see _replayed; a cut run restores it, see _batch).
         self._last: dict[bytes, int] = {}
         self._last_announced: dict[bytes, int] = {}
 
