@@ -23,6 +23,10 @@ the rest are taken back (uncounted) and judged afresh, in the new state, by the 
 :meth:`Batch.run` or :meth:`Batch.next`. So a message of frames is judged exactly as
 the same frames sent one per message would be.
 
+A batch works on its endpoint's own state (the fast path's prefix, the last number
+heard from each sender, the counters): it is the endpoint's receiving side for messages
+of frames, in a module of its own.
+
 Framing is forgiving in one way only: a length field that points past the end of the
 message makes the rest of the message one frame, which the decoder drops as malformed
 (its length does not match). Bytes too few for a header, and an empty message, are one
