@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from webxdc_realtime import (
     HEADER_SIZE,
     MAX_PAYLOAD,
+    Dropped,
+    DropReason,
     Endpoint,
     FrameHeader,
     FrameKind,
@@ -19,7 +21,6 @@ from webxdc_realtime import (
     decode_header,
     encode_header,
 )
-from webxdc_realtime._channel import Dropped, DropReason
 
 TOPIC = bytes(range(16))
 PEER = b"\x01\x02\x03\x04\x05\x06\x07\x08"

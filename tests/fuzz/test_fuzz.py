@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webxdc_realtime import Dropped, DropReason, _channel
+from webxdc_realtime import Dropped, DropReason, _channel, _receiving
 
 from .fuzzer import run, summary
 
@@ -39,13 +39,13 @@ def test_the_fuzzer_sees_a_frame_dropped_for_the_wrong_reason(
 
 
 def test_the_fuzzer_sees_an_exception_escape(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = _channel.decode_header
+    real = _receiving.decode_header
 
     def broken(head: bytes, frame_length: int) -> object:
         if frame_length == 40:
             raise IndexError("a bug")
         return real(head, frame_length)
 
-    monkeypatch.setattr(_channel, "decode_header", broken)
+    monkeypatch.setattr(_receiving, "decode_header", broken)
     report = run(5000, seed=11)
     assert any(f.startswith("exception: IndexError: a bug") for f in report.failures)
