@@ -28,7 +28,8 @@ from ._channel import Channel, Endpoint
 from ._errors import LocalProtocolError
 from ._events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
 from ._frame import HEADER_SIZE
-from ._network import NetworkError, Verdict, parse_net, state_from_json, to_json, with_changes
+from ._network import NetworkError, Verdict
+from ._network_forms import parse_net, state_from_json, to_json, with_changes
 from ._rules import export_rules
 from ._scope import Scope
 from ._send_to_chat import Message, check

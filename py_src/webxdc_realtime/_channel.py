@@ -43,8 +43,8 @@ from ._frame import (
     FrameKind,
     encode_header,
 )
-from ._network import Network, NetworkState, Verdict
-from ._receiving import _NOW, _PREFIX_SIZE, Receiving
+from ._network import NOW, Network, NetworkState, Verdict
+from ._receiving import _PREFIX_SIZE, Receiving
 from ._rules import (
     DEFAULT_PROFILE,
     SILENT_LISTENERS,
@@ -393,5 +393,5 @@ class Endpoint(Receiving):
             Deliver after these delays, or the id of the held update.
         """
         if self.network is None:
-            return _NOW
+            return NOW
         return self.network.judge(sender, uid.encode(), size, now, reliable=True)

@@ -44,7 +44,7 @@ from ._frame import (
     FrameKind,
     decode_header,
 )
-from ._network import Network, Verdict
+from ._network import NOW, Network, Verdict
 from ._scope import Scope
 
 # A data frame of a given topic starts with these 20 bytes: magic, version, kind, topic.
@@ -60,7 +60,6 @@ _NET_REASONS = {
     "partition": DropReason.NET_PARTITION,
     "offline": DropReason.NET_OFFLINE,
 }
-_NOW = Verdict((0.0,))
 
 
 class Receiving:
@@ -327,7 +326,7 @@ class Receiving:
         random peer ids; the id too when the sender is unnamed.
         """
         if self.network is None:
-            return _NOW
+            return NOW
         return self.network.judge(
             name,
             bytes(head[3:4]) + bytes(head[28:32] if name else head[20:32]),

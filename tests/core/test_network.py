@@ -16,11 +16,8 @@ from webxdc_realtime._network import (
     NetworkError,
     NetworkState,
     Verdict,
-    parse_net,
-    state_from_json,
-    to_json,
-    with_changes,
 )
+from webxdc_realtime._network_forms import parse_net, state_from_json, to_json, with_changes
 
 
 def frames(n: int) -> list[bytes]:
