@@ -6,7 +6,8 @@
  * delivery. It uses only the webxdc API and needs no network but the host's.
  */
 import { runLocalChecks } from "./local.js";
-import { PAIR_ROWS, Pair } from "./pair.js";
+import { Pair } from "./pair.js";
+import { PAIR_ROWS } from "./scenarios.js";
 import { render } from "./report.js";
 
 /** @typedef {import("./report.js").State} State */
