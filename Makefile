@@ -10,6 +10,7 @@ WHEELS := .cache/wheels
 PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
 WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
+RELEASE := build/release/webxdc_realtime-$(VERSION)-py3-none-any.whl
 JS_SRC := $(wildcard js_glue/*.js js_glue/relay/*.js) tools/build-js.mjs
 SELFTEST_SRC := $(wildcard js_glue/selftest/*) tools/build-page.mjs tools/pack_xdc.py
 HOST_SRC := $(wildcard js_glue/host/*) tools/build-page.mjs
@@ -17,7 +18,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build xdc demo run bench soak fuzz lint test clean
+.PHONY: setup browser build wheel xdc demo run bench soak fuzz lint test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -77,6 +78,16 @@ $(XDC): dist/.stamp $(SELFTEST_SRC)
 
 xdc: setup $(XDC)
 
+# The wheel to install (pip, pipx, uvx): the package with the built runtime in it, so that
+# `webxdc-realtime run APP` works with no node, no make and nothing fetched at run time.
+# (The other wheel, $(WHEEL), is the package alone: what Pyodide loads in the page.)
+$(RELEASE): $(WHEEL) dist/.stamp $(XDC) tools/hatch_build.py
+	rm -rf build/release
+	WEBXDC_REALTIME_DIST=$(CURDIR)/dist $(PY) -m build --wheel --outdir build/release . >/dev/null
+	@echo "$(RELEASE): $$(du -h $(RELEASE) | cut -f1)"
+
+wheel: setup $(RELEASE)
+
 # build/site/: the demo, with dist/ copied beside it as a user would.
 # build/site/selftest/: the self-test app unpacked, our runtime beside it (links to ../).
 build/site/.stamp: dist/.stamp $(XDC) $(wildcard demo/*)
@@ -122,7 +133,7 @@ lint: setup
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test.
-test: build lint
+test: build wheel lint
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage report
 

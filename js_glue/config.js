@@ -19,6 +19,8 @@
  * - relay (`?relay=`, `data-relay`, `relay`): ws:// URLs of a relay, for peers beyond this
  *   browser (see relay-link.js).
  * - `sendUpdateInterval`, `sendUpdateMaxSize`: host config, else the core's defaults.
+ * - live reload (`liveReload`, host config only): reload when the host page says the app
+ *   changed (see live-reload.js).
  * Identity, first match wins: `window.webxdc` already has it; the host page's peer
  * (`window.name`, set by `webxdc-realtime run`: name, address, `isAppSender`,
  * `isBroadcast`); `#addr=...&name=...` in the page URL (the webxdc `hello` mock's
@@ -43,6 +45,7 @@ export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
  * @property {string} net  network conditions to set, or ""
  * @property {string} relay  the relay's ws:// URLs, or ""
  * @property {boolean} hosted  a peer of our host page
+ * @property {boolean} liveReload  reload when `webxdc-realtime run` says the app changed
  * @property {number} sendUpdateInterval
  * @property {number} sendUpdateMaxSize
  * @property {boolean} isAppSender
@@ -79,6 +82,7 @@ export function readConfig(script, location, existing, storage, rules, host, win
     net: setting("net") || "",
     relay: setting("relay") || "",
     hosted: peer !== null && window.parent !== window,
+    liveReload: Boolean(host.liveReload),
     sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
     sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),
     isAppSender: Boolean(peer?.isAppSender ?? host.isAppSender ?? true),

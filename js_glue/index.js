@@ -15,6 +15,7 @@
 import { installApi } from "./api.js";
 import { readConfig } from "./config.js";
 import { hostLink } from "./host-link.js";
+import { reloadWhenTold } from "./live-reload.js";
 import { NetworkControl } from "./network.js";
 import { Page } from "./page.js";
 import { RelayLink } from "./relay-link.js";
@@ -59,6 +60,8 @@ const config = readConfig(
 if (config.storage === "peer") isolateStorage(peerPrefix(config.instanceId, config.selfAddr));
 webxdc.selfAddr ??= config.selfAddr;
 webxdc.selfName ??= config.selfName;
+
+if (config.liveReload) reloadWhenTold();
 
 const report = hostLink(config.hosted, config.selfAddr);
 const network = new NetworkControl(origin, report);

@@ -5,13 +5,20 @@
  * reads), and what the chat would show. Peers tell this page what happens (postMessage);
  * this page tells the command how many are live.
  *
+ * The page is served at the command's reserved prefix (`/_webxdc-realtime/`) of the app's
+ * origin, the app at its root: our own paths here are relative, the app's absolute. When
+ * the command says the app changed (server-sent events), every peer reloads, those in
+ * tabs of their own too: our webxdc.js listens on RELOAD_CHANNEL.
+ *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`.
  */
 
+import { RELOAD_CHANNEL } from "../live-reload.js";
 import { Devtools, describe } from "./devtools.js";
 
 const PEER_NAME_PREFIX = "webxdc-realtime-peer:"; // as js_glue/config.js reads it
 const PEERS_KEY = "webxdc-realtime/host/peers";
+const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger
 const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
 const COLOURS = ["#6d4aff", "#e0457b", "#1f9d74", "#e8891c", "#2f80ed", "#9b51e0", "#c0392b", "#16a085"];
 
@@ -36,6 +43,8 @@ const host = {
   },
   addPeer,
   reset,
+  /** How many times the app changed and the peers were told to reload. */
+  reloads: 0,
   /** @type {Devtools | null} */
   devtools: null,
   /** How the devtools show a payload (for tests). */
@@ -100,7 +109,7 @@ function card(peer) {
     : el("iframe", { title: `${peer.name}'s view of the app` });
   if (body instanceof HTMLIFrameElement) {
     body.name = frameName(peer); // before src: the page reads it when it starts
-    body.src = "/app/index.html";
+    body.src = APP_PAGE;
   } else {
     body.querySelector("button")?.addEventListener("click", () => {
       peer.away = false;
@@ -114,7 +123,7 @@ function card(peer) {
     if (body instanceof HTMLIFrameElement) body.contentWindow?.location.reload();
   });
   pop.addEventListener("click", () => {
-    window.open("/app/index.html", frameName(peer));
+    window.open(APP_PAGE, frameName(peer));
     peer.away = true;
     render();
   });
@@ -181,7 +190,7 @@ function tellCommand() {
     failed: present.filter((p) => p.status === "failed").length,
     ms: Math.round(performance.now() - opened),
   };
-  fetch("/_webxdc/status", { method: "POST", body: JSON.stringify(body) }).catch(() => {});
+  fetch("status", { method: "POST", body: JSON.stringify(body) }).catch(() => {});
 }
 
 function addPeer() {
@@ -235,6 +244,23 @@ window.addEventListener("message", (event) => {
   }
 });
 
+/**
+ * The app changed (the command watches its folder or .xdc): every peer reloads, keeping
+ * its identity (the frame's name), its storage and the chat's updates.
+ */
+function reloadPeers() {
+  for (const peer of host.peers) {
+    if (peer.away) continue;
+    peer.status = "loading";
+    updateStatus(peer);
+  }
+  host.reloads += 1;
+  reloads?.postMessage("reload");
+}
+
+/** @type {BroadcastChannel | null} where the peers hear that the app changed */
+let reloads = null;
+
 /** Clear every peer's storage and the chat's updates, then start the peers again. */
 async function reset() {
   for (const peer of host.peers) {
@@ -264,7 +290,7 @@ async function reset() {
 }
 
 async function start() {
-  host.app = await (await fetch("/_webxdc/app.json")).json();
+  host.app = await (await fetch("app.json")).json();
   document.title = `${host.app.name} · webxdc-realtime run`;
   $("name").textContent = host.app.name;
   if (host.app.icon) {
@@ -300,6 +326,10 @@ async function start() {
     $("tools").classList.toggle("quiet", !devtools.open);
   });
   render();
+  if (host.app.liveReload) {
+    reloads = new BroadcastChannel(RELOAD_CHANNEL);
+    new EventSource("events").addEventListener("reload", reloadPeers);
+  }
 }
 
 start();

@@ -3,16 +3,29 @@
 Checked as a messenger would (SPEC-webxdc.md, "The app package"): ``index.html`` at the
 root (a zip whose files sit in a top-level folder is not a webxdc), ``manifest.toml`` read
 if there (``name``, ``source_code_url``, ``min_api``), ``icon.png`` or else ``icon.jpg``.
-Files are served straight from the folder or the zip, never unpacked.
+
+A folder is served as it is. An ``.xdc`` is unpacked into a temporary folder of its own,
+so that one web server serves both the same way (ranges, conditional requests); entries
+that would land outside it (absolute names, ``..``), and archives that expand past
+:data:`MAX_UNPACKED` bytes or :data:`MAX_ENTRIES` entries, are refused. :meth:`App.reload`
+unpacks it again after a rebuild; :meth:`App.close` removes the folder.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import tomllib
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+MAX_UNPACKED = 512 * 1024 * 1024
+"""Bytes an ``.xdc`` may expand to: far above any app a messenger would send (Delta Chat
+warns above a few MB), far below what would fill a disk."""
+
+MAX_ENTRIES = 50_000
+"""Entries an ``.xdc`` may hold."""
 
 
 class InvalidAppError(Exception):
@@ -26,7 +39,10 @@ class App:
     Attributes
     ----------
     path : Path
-        The folder or ``.xdc`` file.
+        The folder or ``.xdc`` file given.
+    root : Path
+        The folder served at the root of the app's origin: ``path`` itself, or where the
+        ``.xdc`` was unpacked.
     name : str
         ``manifest.toml``'s ``name``, else the folder's or file's name.
     icon : str or None
@@ -36,41 +52,77 @@ class App:
     """
 
     path: Path
+    root: Path
     name: str
     icon: str | None
     manifest: dict[str, object] = field(default_factory=dict)
-    _zip: zipfile.ZipFile | None = field(default=None, repr=False)
 
-    def read(self, name: str) -> bytes | None:
-        """Return the bytes of the app's file ``name`` (a URL path below the app), or None.
+    @property
+    def packed(self) -> bool:
+        """Whether the app is an ``.xdc`` (unpacked into a temporary folder)."""
+        return self.root != self.path
 
-        Parameters
-        ----------
-        name : str
-            E.g. ``"index.html"``, ``"js/app.js"``; ``..`` never leaves the app.
+    def file(self, name: str) -> Path | None:
+        """Return the app's file that the URL path ``name`` (decoded) names, or None.
 
-        Returns
-        -------
-        bytes or None
-            The content; None if there is no such file.
+        See :func:`file_below`.
         """
-        parts = [p for p in PurePosixPath(name).parts if p not in ("", ".", "/")]
-        if not parts or ".." in parts:
-            return None
-        relative = "/".join(parts)
-        if self._zip is not None:
-            try:
-                return self._zip.read(relative)
-            except KeyError:
-                return None
-        target = self.path.joinpath(*parts)
-        return target.read_bytes() if target.is_file() else None
+        return file_below(self.root, name)
 
-    def modified(self) -> float:
-        """Return when the app last changed: its folder's newest file, or the zip's mtime."""
-        if self._zip is not None:
-            return self.path.stat().st_mtime
-        return max((p.stat().st_mtime for p in self.path.rglob("*") if p.is_file()), default=0.0)
+    def reload(self) -> None:
+        """Read the app again after it changed: its manifest, and an ``.xdc`` unpacked anew.
+
+        Raises
+        ------
+        InvalidAppError
+            If it is no longer a valid app (then nothing changes).
+        """
+        fresh = load_app(self.path)
+        old = self.root if self.packed else None
+        self.root, self.name, self.icon, self.manifest = (
+            fresh.root,
+            fresh.name,
+            fresh.icon,
+            fresh.manifest,
+        )
+        if old is not None:
+            shutil.rmtree(old.parent, ignore_errors=True)
+
+    def close(self) -> None:
+        """Remove the temporary folder of an ``.xdc``."""
+        if self.packed:
+            shutil.rmtree(self.root.parent, ignore_errors=True)
+
+
+def file_below(root: Path, name: str) -> Path | None:
+    """Return the file below ``root`` that the URL path ``name`` (decoded) names, or None.
+
+    A folder gives its ``index.html``. Nothing outside ``root`` is ever returned, through
+    ``..`` or a symbolic link.
+
+    Parameters
+    ----------
+    root : Path
+        The folder served.
+    name : str
+        E.g. ``"index.html"``, ``"assets/app.js"``, ``"my pic.png"``, ``""``.
+
+    Returns
+    -------
+    Path or None
+        An existing file below the root.
+    """
+    parts = [p for p in PurePosixPath(name).parts if p not in ("/", ".")]
+    if ".." in parts:
+        return None
+    try:
+        target = root.joinpath(*parts)
+        if target.is_dir():
+            target = target / "index.html"
+        real = target.resolve()
+        return target if real.is_relative_to(root.resolve()) and real.is_file() else None
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return None
 
 
 def load_app(path: str | Path) -> App:
@@ -84,7 +136,7 @@ def load_app(path: str | Path) -> App:
     Returns
     -------
     App
-        The app.
+        The app; call :meth:`App.close` when done with an ``.xdc``.
 
     Raises
     ------
@@ -99,38 +151,90 @@ def load_app(path: str | Path) -> App:
             raise InvalidAppError(
                 f"{path}: no index.html in this folder; a webxdc app starts there"
             )
-        names = {p.name for p in path.iterdir() if p.is_file()}
-        return _app(path, names, lambda n: (path / n).read_bytes(), None)
+        return _described(path, path)
+    return _described(path, _unpack(path))
+
+
+def _unpack(path: Path) -> Path:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise InvalidAppError(
             f"{path}: not a zip file ({error}); an .xdc is a zip of the app"
         ) from None
-    names = set(archive.namelist())
-    if "index.html" not in names:
-        nested = sorted(n for n in names if n.endswith("/index.html"))
-        hint = (
-            f"; it is at {nested[0]}: zip the folder's contents, not the folder"
-            if nested
-            else "; a webxdc app starts there"
-        )
-        raise InvalidAppError(f"{path}: no index.html at the root of the zip{hint}")
-    return _app(path, names, archive.read, archive)
-
-
-def _app(
-    path: Path, names: set[str], read: Callable[[str], bytes], archive: zipfile.ZipFile | None
-) -> App:
-    manifest: dict[str, object] = {}
-    if "manifest.toml" in names:
+    with archive:
+        entries = archive.infolist()
+        names = {entry.filename for entry in entries}
+        if "index.html" not in names:
+            nested = sorted(n for n in names if n.endswith("/index.html"))
+            hint = (
+                f"; it is at {nested[0]}: zip the folder's contents, not the folder"
+                if nested
+                else "; a webxdc app starts there"
+            )
+            raise InvalidAppError(f"{path}: no index.html at the root of the zip{hint}")
+        if len(entries) > MAX_ENTRIES:
+            raise InvalidAppError(f"{path}: {len(entries)} entries, more than {MAX_ENTRIES}")
+        for entry in entries:
+            parts = PurePosixPath(entry.filename).parts
+            if entry.filename.startswith("/") or ".." in parts or "\\" in entry.filename:
+                raise InvalidAppError(
+                    f"{path}: the entry {entry.filename!r} would land outside the app; "
+                    "entries are paths below the app's root"
+                )
+        declared = sum(entry.file_size for entry in entries)
+        if declared > MAX_UNPACKED:
+            raise InvalidAppError(
+                f"{path}: expands to {declared} bytes, more than {MAX_UNPACKED} "
+                f"({MAX_UNPACKED // 2**20} MiB)"
+            )
+        folder = Path(tempfile.mkdtemp(prefix="webxdc-realtime-")) / "app"
         try:
-            manifest = tomllib.loads(read("manifest.toml").decode())
+            _extract(archive, entries, folder, path)
+        except BaseException:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+            raise
+    return folder
+
+
+def _extract(
+    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], folder: Path, path: Path
+) -> None:
+    """Write the entries below ``folder``.
+
+    zipfile never gives more bytes than an entry declares (a lie fails its CRC check), so
+    the declared sizes, checked before, bound what is written.
+    """
+    for entry in entries:
+        target = folder.joinpath(*PurePosixPath(entry.filename).parts)
+        if entry.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with archive.open(entry) as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise InvalidAppError(f"{path}: cannot read {entry.filename!r}: {error}") from None
+
+
+def _described(path: Path, root: Path) -> App:
+    manifest: dict[str, object] = {}
+    if (root / "manifest.toml").is_file():
+        try:
+            manifest = tomllib.loads((root / "manifest.toml").read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            _discard(path, root)
             raise InvalidAppError(f"{path}: manifest.toml is not valid TOML: {error}") from None
     name = manifest.get("name")
     if name is not None and not isinstance(name, str):
+        _discard(path, root)
         raise InvalidAppError(f"{path}: manifest.toml's name must be a string")
-    icon = next((n for n in ("icon.png", "icon.jpg") if n in names), None)
+    icon = next((n for n in ("icon.png", "icon.jpg") if (root / n).is_file()), None)
     title = name or (path.stem if path.is_file() else path.resolve().name)
-    return App(path, title, icon, manifest, archive)
+    return App(path, root, title, icon, manifest)
+
+
+def _discard(path: Path, root: Path) -> None:
+    if root != path:
+        shutil.rmtree(root.parent, ignore_errors=True)

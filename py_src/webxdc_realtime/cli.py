@@ -12,25 +12,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import signal
 import socket
 import sys
 import threading
 import time
 import webbrowser
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
+from . import __version__
 from ._rules import PROFILES
 from ._scope import Scope
-from .app import InvalidAppError, load_app
+from .app import App, InvalidAppError, load_app
+from .dev_server import DevServer, looks_like_url
+from .live_reload import watch
 from .relay import Relay, RelayError
-from .server import Host, MissingRuntimeError, Server, Status, find_runtime
+from .server import PREFIX, Files, Host, MissingRuntimeError, Server, Status, find_runtime
 
 DEFAULT_PORT = 8765
 RELAY_PORT = 9222
 NATS_PORT = 4222
 MAX_PEERS = 12
-RUN_INSTANCE = "/app/"  # the app instance of `run`'s peers: the folder they are served from
+RUN_INSTANCE = "/"  # the app instance of `run`'s peers (server.Host sets it in webxdc.js)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Progress:
@@ -60,6 +66,16 @@ class Progress:
                 self.out.write(text + "\n")
             self.out.flush()
 
+    def say(self, text: str) -> None:
+        """Write a line of news (``webxdc-realtime: ...``) above the progress line."""
+        with self.lock:
+            if self.tty and self.last:
+                self.out.write("\r\033[K")
+            self.out.write(f"webxdc-realtime: {text}\n")
+            if self.tty and self.last:
+                self.out.write(self.last)
+            self.out.flush()
+
     def status(self, status: Status) -> None:
         """Take what the host page POSTed: ``{total, live, failed, ms}``."""
         total, live = int(status.get("total", 0)), int(status.get("live", 0))
@@ -80,14 +96,23 @@ def _parser() -> argparse.ArgumentParser:
         prog="webxdc-realtime",
         description="Run webxdc apps with several peers in one browser.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
-        help="serve an app (a folder or an .xdc) with N peers side by side",
-        description="Serve a webxdc app with several peers side by side in a host page, "
-        "with the whole webxdc API and storage of each peer's own.",
+        help="run an app (a folder, an .xdc, or a dev server's URL) with N peers side by side",
+        description="Serve a webxdc app at the root of an origin, as a messenger does, with "
+        "several peers side by side in a host page, the whole webxdc API and storage of "
+        "each peer's own. A folder or an .xdc is watched: when it changes, every peer "
+        "reloads. A dev server (http://localhost:5173, localhost:3000) is proxied, "
+        "WebSockets too, so that its hot reload reaches every peer.",
     )
-    run.add_argument("app", metavar="APP", help="a folder with an index.html, or an .xdc file")
+    run.add_argument(
+        "app",
+        metavar="APP",
+        help="a folder with an index.html, an .xdc file, or a dev server's URL "
+        "(http://localhost:5173, localhost:3000)",
+    )
     run.add_argument("--peers", type=int, default=2, help="peers to start with (default 2)")
     run.add_argument(
         "--port",
@@ -106,7 +131,15 @@ def _parser() -> argparse.ArgumentParser:
         help="do not send desktop's Content-Security-Policy",
     )
     run.add_argument("--open", action="store_true", help="open the host page in a browser")
-    run.add_argument("--dist", help="our built runtime (default: this checkout's dist/)")
+    run.add_argument(
+        "--watch",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reload every peer when the folder or .xdc changes (default: on)",
+    )
+    run.add_argument(
+        "--dist", help="our built runtime (default: the one installed, or the checkout's dist/)"
+    )
     run.add_argument(
         "--relay", help="also join peers beyond this browser through this relay (ws:// URLs)"
     )
@@ -177,49 +210,102 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``webxdc-realtime run``: serve until Ctrl-C."""
+    """``webxdc-realtime run``: serve until Ctrl-C (or SIGTERM, SIGHUP)."""
     if not 1 <= args.peers <= MAX_PEERS:
         print(
             f"webxdc-realtime: --peers must be 1 to {MAX_PEERS}, not {args.peers}", file=sys.stderr
         )
         return 2
+    source: Files | DevServer
     try:
-        app = load_app(args.app)
         runtime = find_runtime(args.dist)
-    except (InvalidAppError, MissingRuntimeError) as error:
+        if Path(args.app).exists() or not looks_like_url(args.app):
+            source = Files(load_app(args.app))
+        else:
+            source = DevServer(args.app)
+    except (InvalidAppError, MissingRuntimeError, ValueError) as error:
         print(f"webxdc-realtime: {error}", file=sys.stderr)
         return 2
+    return asyncio.run(_serve(args, source, runtime))
+
+
+async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: Path) -> int:
     progress = Progress(sys.stdout)
-    host = Host(app, runtime, args.peers, args.profile, args.chat, args.csp, progress.status)
-    host.relay = args.relay or ""
+    watching = args.watch and isinstance(source, Files)
+    host = Host(
+        source,
+        runtime,
+        args.peers,
+        args.profile,
+        args.chat,
+        args.csp,
+        progress.status,
+        relay=args.relay or "",
+        live_reload=watching,
+    )
+    server = Server(host, args.port)
     try:
-        server = Server(host, args.port)
+        await server.start()
     except OSError as error:
         if error.errno != errno.EADDRINUSE or args.port == 0:
+            await source.close()
             raise
         server = Server(host, 0)
-        _say(f"port {args.port} is taken; using {server.server_address[1]}")
-    icon = f", icon {app.icon}" if app.icon else ""
+        await server.start()
+        progress.say(f"port {args.port} is taken; using {server.port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    started = time.monotonic()
+    tasks: list[asyncio.Task[Any]] = []
     csp = "" if args.csp else ", without the Content-Security-Policy"
-    _say(
-        f'serving "{app.name}" ({app.path}{icon}) with {args.peers} peers, '
-        f'host profile "{args.profile}"{csp}'
-    )
-    _say(f"open {server.url}  (Ctrl-C stops)")
+    if isinstance(source, Files):
+        app = source.app
+        icon = f", icon {app.icon}" if app.icon else ""
+        progress.say(
+            f'serving "{app.name}" ({app.path}{icon}) at {server.origin}/ with {args.peers} '
+            f'peers, host profile "{args.profile}"{csp}'
+        )
+        if (app.root / PREFIX.strip("/")).exists():
+            progress.say(
+                f"the app's own {PREFIX} is hidden: that path is webxdc-realtime's runtime"
+            )
+        if watching:
+            tasks.append(asyncio.create_task(_watch(app, host, progress, stop)))
+    else:
+        progress.say(
+            f"serving the dev server at {source.target} at {server.origin}/ with {args.peers} "
+            f'peers, host profile "{args.profile}"{csp}'
+        )
+        tasks.append(asyncio.create_task(_wait_for(source, progress)))
+    progress.say(f"open {server.url}  (Ctrl-C stops)")
     if args.open:
         webbrowser.open(server.url)
     progress.show("peers: waiting for the host page to be opened...")
-    started = time.monotonic()
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        await stop.wait()
     finally:
-        server.server_close()
-        if progress.tty:
-            print()
-        _say(f"stopped after {time.monotonic() - started:.0f} s")
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.stop()
+        progress.say(f"stopped after {time.monotonic() - started:.0f} s")
     return 0
+
+
+async def _wait_for(source: DevServer, progress: Progress) -> None:
+    url = await source.wait(progress.say)
+    progress.say(f'the dev server at {url} answers; app "{source.name}"')
+
+
+async def _watch(app: App, host: Host, progress: Progress, stop: asyncio.Event) -> None:
+    def changed(names: list[str]) -> None:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        told = host.reload()
+        progress.say(f"changed: {shown}; reloading the peers of {told} host page(s)")
+
+    await watch(app, changed, progress.say, stop)
 
 
 def relay(args: argparse.Namespace) -> int:

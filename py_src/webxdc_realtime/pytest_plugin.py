@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import pytest
 
 from .app import load_app
-from .server import Host, Server, find_runtime
+from .server import Files, Host, ServerThread, find_runtime
 
 _FLAGS = [
     "--headless=new",
@@ -193,7 +192,7 @@ class AppRun:
         The conditions between them.
     """
 
-    def __init__(self, browser: Any, server: Server, peers: int, timeout: float) -> None:
+    def __init__(self, browser: Any, server: ServerThread, peers: int, timeout: float) -> None:
         self.server = server
         self.url = server.url
         self.context = browser.new_context(viewport={"width": 1500, "height": 900})
@@ -248,8 +247,7 @@ class AppRun:
     def close(self) -> None:
         """Close the page and stop serving."""
         self.context.close()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture(scope="session")
@@ -294,14 +292,11 @@ def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Cal
         chat: str = "default",
         timeout: float = 120,
     ) -> AppRun:
-        host = Host(load_app(app), runtime, peers, profile, chat)
-        server = Server(host, 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = ServerThread(Host(Files(load_app(app)), runtime, peers, profile, chat))
         try:
             run = AppRun(webxdc_browser, server, peers, timeout)
         except BaseException:
-            server.shutdown()
-            server.server_close()
+            server.close()
             raise
         runs.append(run)
         return run

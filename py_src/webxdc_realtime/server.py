@@ -1,28 +1,33 @@
-"""The HTTP server of ``webxdc-realtime run``: an app, its peers' host page, our runtime.
+"""The web server of ``webxdc-realtime run``: the app at the root of an origin, as in a messenger.
 
-On one 127.0.0.1 origin (so that BroadcastChannel joins the peers):
+Messengers serve an app at the root of an origin of its own, so its paths, relative or
+absolute, resolve there. So do ours, on one 127.0.0.1 origin that every peer shares (so
+that BroadcastChannel joins them), beside which we add only ``/webxdc.js`` and one
+reserved prefix, :data:`PREFIX`:
 
-=====================  ==============================================================
-path                   what
-=====================  ==============================================================
-``/``                  the host page: the peers side by side, what the chat shows
-``/host/...``          the host page's script and style
-``/app/...``           the app's files, from its folder or straight from its zip
-``/app/webxdc.js``     our ``webxdc.js`` (in place of any the app ships), told where
-                       the runtime is and which profile and chat to use
-``/_webxdc/...``       our runtime (``dist/``): Pyodide, the snapshot, the wheel
-``/_webxdc/app.json``  the app's name and icon, the peers to start, the profile
-``/_webxdc/status``    POSTed by the host page: how many peers are live
-=====================  ==============================================================
+================================  ============================================================
+path                              what
+================================  ============================================================
+``/``, ``/index.html``, any path  the app's files (its folder, or its unpacked ``.xdc``), or
+                                  what its dev server answers (HTTP and WebSocket)
+``/webxdc.js``                    our ``webxdc.js`` (in place of any the app ships), told
+                                  where the runtime is and which profile and chat to use
+``/_webxdc-realtime/``            the host page: peers side by side, the chat, devtools
+``/_webxdc-realtime/host/...``    the host page's script and style
+``/_webxdc-realtime/app.json``    the app's name and icon, the peers to start, the profile
+``/_webxdc-realtime/status``      POSTed by the host page: how many peers are live
+``/_webxdc-realtime/events``      server-sent events: ``reload`` when the app changed
+``/_webxdc-realtime/...``         our runtime (``dist/``): Pyodide, the snapshot, the wheel
+================================  ============================================================
 
-Every response carries Delta Chat desktop's Content-Security-Policy, which denies the
-app the network, unless switched off.
+Files are served by aiohttp's ``FileResponse`` (ranges, conditional requests, ``HEAD``).
+Every response carries Delta Chat desktop's Content-Security-Policy, which denies the app
+the network, unless switched off.
 """
 
 from __future__ import annotations
 
-import hashlib
-import http.server
+import asyncio
 import json
 import mimetypes
 import threading
@@ -30,10 +35,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from .app import App
+from aiohttp import web
+
+from .app import App, file_below
 from .relay import split_relay
+
+PREFIX: Final = "/_webxdc-realtime/"
+"""The one path of the app's origin that is ours (besides ``/webxdc.js``)."""
 
 CSP: Final = (
     "default-src 'self'; style-src 'self' 'unsafe-inline' blob:; font-src 'self' data: blob:; "
@@ -42,12 +52,39 @@ CSP: Final = (
 )
 """Delta Chat desktop's Content-Security-Policy for webxdc apps (SPEC-webxdc.md)."""
 
-mimetypes.add_type("text/javascript", ".mjs")
-mimetypes.add_type("text/javascript", ".js")
-mimetypes.add_type("application/wasm", ".wasm")
-mimetypes.add_type("application/toml", ".toml")
+mimetypes.init()  # first: a later init() would drop what add_type() adds
+for _suffix, _type in {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".toml": "application/toml",
+    ".webmanifest": "application/manifest+json",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".opus": "audio/ogg",
+    ".xdc": "application/zip",
+}.items():
+    mimetypes.add_type(_type, _suffix)
 
 Status = dict[str, Any]
+
+
+def file_response(path: Path) -> web.FileResponse:
+    """Serve a file: aiohttp's ranges, conditional requests and ``HEAD``; our types.
+
+    Types are the standard library's with the additions above; text and JSON are said to
+    be UTF-8. Browsers revalidate every time (``no-cache``): apps change while they run.
+    """
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind.endswith("json") or kind == "application/toml":
+        kind += "; charset=utf-8"
+    return web.FileResponse(path, headers={"Content-Type": kind, "Cache-Control": "no-cache"})
 
 
 class MissingRuntimeError(Exception):
@@ -55,12 +92,13 @@ class MissingRuntimeError(Exception):
 
 
 def find_runtime(given: str | Path | None = None) -> Path:
-    """Find our built runtime: ``dist/`` with ``webxdc.js`` and the host page.
+    """Find our built runtime: ``webxdc.js``, Pyodide, the host page.
 
     Parameters
     ----------
     given : str or Path, optional
-        A folder to use; else the ``dist/`` of the checkout this package runs from.
+        A folder to use; else the one installed with this package (a wheel), else the
+        ``dist/`` of the checkout this package runs from.
 
     Returns
     -------
@@ -72,7 +110,13 @@ def find_runtime(given: str | Path | None = None) -> Path:
     MissingRuntimeError
         If it is not there, or not built.
     """
-    folder = Path(given) if given else Path(__file__).resolve().parents[2] / "dist"
+    package = Path(__file__).resolve().parent
+    if given:
+        folder = Path(given)
+    elif (package / "dist").is_dir():
+        folder = package / "dist"
+    else:
+        folder = package.parents[1] / "dist"
     for needed in ("webxdc.js", "host/index.html"):
         if not (folder / needed).is_file():
             raise MissingRuntimeError(
@@ -82,14 +126,69 @@ def find_runtime(given: str | Path | None = None) -> Path:
     return folder
 
 
+class Source(Protocol):
+    """Where the app's own paths are answered from: its files, or its dev server."""
+
+    @property
+    def name(self) -> str:
+        """The app's name, for the host page."""
+
+    @property
+    def icon(self) -> str | None:
+        """The path of its icon in the app's origin, if it has one."""
+
+    @property
+    def where(self) -> str:
+        """The folder, file or URL, for the host page and the command."""
+
+    async def respond(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Answer a request for ``path`` (decoded, without the leading slash)."""
+
+    async def close(self) -> None:
+        """Let go of what it holds (run when the server stops)."""
+
+
+@dataclass
+class Files:
+    """An app's files: a folder, or an unpacked ``.xdc``."""
+
+    app: App
+
+    @property
+    def name(self) -> str:
+        """The manifest's name, else the folder's or file's."""
+        return self.app.name
+
+    @property
+    def icon(self) -> str | None:
+        """``/icon.png`` or ``/icon.jpg``."""
+        return f"/{self.app.icon}" if self.app.icon else None
+
+    @property
+    def where(self) -> str:
+        """The folder or ``.xdc`` given."""
+        return str(self.app.path)
+
+    async def respond(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Serve the file as a web server does; 404 if there is none, or it is outside."""
+        found = self.app.file(path)
+        if found is None:
+            raise web.HTTPNotFound(text=f"not found: /{path}\n")
+        return file_response(found)
+
+    async def close(self) -> None:
+        """Remove an unpacked ``.xdc``."""
+        self.app.close()
+
+
 @dataclass
 class Host:
     """What the server serves, and how.
 
     Attributes
     ----------
-    app : App
-        The app to run.
+    source : Source
+        The app: its files (:class:`Files`) or its dev server.
     runtime : Path
         Our ``dist/``.
     peers : int
@@ -101,14 +200,16 @@ class Host:
     csp : bool
         Send the Content-Security-Policy.
     on_status : callable
-        Called with what the host page POSTs to ``/_webxdc/status``.
+        Called with what the host page POSTs to ``status``.
     run : int
         When this run started (ms): the host page keeps its peers within a run.
     relay : str
         A relay for every peer (``ws://`` URLs), or "".
+    live_reload : bool
+        Whether peers reload when told (``events``); set while the app is watched.
     """
 
-    app: App
+    source: Source
     runtime: Path
     peers: int = 2
     profile: str = "strict"
@@ -117,8 +218,9 @@ class Host:
     on_status: Callable[[Status], None] = lambda status: None
     run: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
     relay: str = ""
+    live_reload: bool = False
     _webxdc_js: tuple[float, bytes] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _listeners: set[asyncio.Queue[str | None]] = field(default_factory=set, repr=False)
 
     @property
     def csp_header(self) -> str:
@@ -130,147 +232,215 @@ class Host:
             "connect-src 'self' data: blob:", f"connect-src 'self' data: blob: {' '.join(servers)}"
         )
 
-    def app_info(self) -> bytes:
-        """Return ``/_webxdc/app.json``."""
-        info = {
-            "name": self.app.name,
-            "icon": "/_webxdc/icon" if self.app.icon else None,
+    def app_info(self) -> dict[str, Any]:
+        """Return what ``app.json`` says to the host page."""
+        return {
+            "name": self.source.name,
+            "icon": self.source.icon,
             "peers": self.peers,
             "profile": self.profile,
             "chat": self.chat,
             "csp": self.csp,
-            "source": str(self.app.path),
+            "source": self.source.where,
             "run": self.run,
             "relay": self.relay,
+            "liveReload": self.live_reload,
         }
-        return json.dumps(info).encode()
 
     def webxdc_js(self) -> bytes:
         """Return our ``webxdc.js``, preceded by the settings of this run."""
         source = self.runtime / "webxdc.js"
         mtime = source.stat().st_mtime
-        with self._lock:
-            if self._webxdc_js is None or self._webxdc_js[0] != mtime:
-                settings = {"baseUrl": "/_webxdc/", "profile": self.profile, "chat": self.chat}
-                if self.relay:
-                    settings["relay"] = self.relay
-                prelude = (
-                    "// Set by `webxdc-realtime run`: runtime folder, profile, chat.\n"
-                    "window.webxdcRealtimeConfig = Object.assign("
-                    f"{json.dumps(settings)}, window.webxdcRealtimeConfig);\n"
-                )
-                self._webxdc_js = (mtime, prelude.encode() + source.read_bytes())
-            return self._webxdc_js[1]
+        if self._webxdc_js is None or self._webxdc_js[0] != mtime:
+            settings: dict[str, Any] = {
+                "baseUrl": PREFIX,
+                "profile": self.profile,
+                "chat": self.chat,
+                "instance": "/",
+            }
+            if self.relay:
+                settings["relay"] = self.relay
+            if self.live_reload:
+                settings["liveReload"] = True
+            prelude = (
+                "// Set by `webxdc-realtime run`: runtime folder, profile, chat, instance.\n"
+                "window.webxdcRealtimeConfig = Object.assign("
+                f"{json.dumps(settings)}, window.webxdcRealtimeConfig);\n"
+            )
+            self._webxdc_js = (mtime, prelude.encode() + source.read_bytes())
+        return self._webxdc_js[1]
 
-    def resolve(self, path: str) -> tuple[bytes, str] | None:
-        """Return the body and content type for a GET of ``path``, or None (404).
+    def reload(self) -> int:
+        """Tell every open host page that the app changed; return how many were told."""
+        for listener in self._listeners:
+            listener.put_nowait("reload")
+        return len(self._listeners)
 
-        Parameters
-        ----------
-        path : str
-            The URL path, without the query.
-
-        Returns
-        -------
-        tuple of (bytes, str) or None
-            Body and content type.
-        """
-        if path in ("/", "/index.html"):
-            return self._file(self.runtime / "host" / "index.html")
-        if path.startswith("/host/"):
-            return self._below(self.runtime / "host", path[len("/host/") :])
-        if path == "/_webxdc/app.json":
-            return self.app_info(), "application/json"
-        if path == "/_webxdc/icon":
-            icon = self.app.read(self.app.icon) if self.app.icon else None
-            return None if icon is None else (icon, _type(self.app.icon or ""))
-        if path.startswith("/_webxdc/"):
-            return self._below(self.runtime, path[len("/_webxdc/") :])
-        if path == "/app":
-            return None
-        if path == "/app/webxdc.js":
-            return self.webxdc_js(), "text/javascript"
-        if path.startswith("/app/"):
-            name = path[len("/app/") :] or "index.html"
-            if name.endswith("/"):
-                name += "index.html"
-            body = self.app.read(name)
-            return None if body is None else (body, _type(name))
-        return None
-
-    def _below(self, folder: Path, name: str) -> tuple[bytes, str] | None:
-        target = (folder / name).resolve()
-        if folder.resolve() not in target.parents:
-            return None
-        return self._file(target)
-
-    def _file(self, path: Path) -> tuple[bytes, str] | None:
-        return (path.read_bytes(), _type(path.name)) if path.is_file() else None
+    def _close_listeners(self) -> None:
+        for listener in self._listeners:
+            listener.put_nowait(None)
 
 
-def _type(name: str) -> str:
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return kind + "; charset=utf-8" if kind.startswith("text/") or kind.endswith("json") else kind
+def make_app(host: Host) -> web.Application:
+    """Return the aiohttp application that serves ``host``.
 
+    Parameters
+    ----------
+    host : Host
+        What to serve.
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    host: Host
-    protocol_version = "HTTP/1.1"
+    Returns
+    -------
+    aiohttp.web.Application
+        Its routes are the table above.
+    """
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the command prints progress of its own
+    async def webxdc_js(request: web.Request) -> web.Response:
+        return web.Response(
+            body=host.webxdc_js(),
+            content_type="text/javascript",
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
 
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        if status == 200 and self.headers.get("If-None-Match") == etag:
-            status, body = 304, b""
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", etag)
-        self.send_header("Cache-Control", "no-cache")  # revalidate: apps change while run
-        if self.host.csp:
-            self.send_header("Content-Security-Policy", self.host.csp_header)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    async def host_page(request: web.Request) -> web.StreamResponse:
+        return file_response(host.runtime / "host" / "index.html")
 
-    def do_GET(self) -> None:
-        found = self.host.resolve(self.path.split("?", 1)[0].split("#", 1)[0])
-        if found is None:
-            self._send(404, b"not found\n", "text/plain; charset=utf-8")
-        else:
-            self._send(200, *found)
+    async def app_json(request: web.Request) -> web.Response:
+        return web.json_response(host.app_info(), headers={"Cache-Control": "no-cache"})
 
-    do_HEAD = do_GET  # noqa: N815
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(min(length, 65536))
-        if self.path != "/_webxdc/status":
-            self._send(404, b"not found\n", "text/plain; charset=utf-8")
-            return
+    async def status(request: web.Request) -> web.Response:
         try:
-            status = json.loads(body)
+            body = json.loads(await request.content.read(65536))
         except ValueError:
-            self._send(400, b"not JSON\n", "text/plain; charset=utf-8")
-            return
-        if isinstance(status, dict):
-            self.host.on_status(status)
-        self._send(204, b"", "text/plain")
+            raise web.HTTPBadRequest(text="not JSON\n") from None
+        if isinstance(body, dict):
+            host.on_status(body)
+        return web.Response(status=204)
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        host._listeners.add(queue)
+        try:
+            await response.write(b": connected\n\n")
+            while (event := await queue.get()) is not None:
+                await response.write(f"event: {event}\ndata: {{}}\n\n".encode())
+        except ConnectionResetError:
+            pass
+        finally:
+            host._listeners.discard(queue)
+        return response
+
+    async def runtime_file(request: web.Request) -> web.StreamResponse:
+        found = file_below(host.runtime, request.match_info["path"])
+        if found is None:
+            raise web.HTTPNotFound(text="not found\n")
+        return file_response(found)
+
+    async def app_path(request: web.Request) -> web.StreamResponse:
+        return await host.source.respond(request, request.match_info["path"])
+
+    async def policy(request: web.Request, response: web.StreamResponse) -> None:
+        if host.csp:
+            response.headers["Content-Security-Policy"] = host.csp_header
+
+    async def shutdown(app: web.Application) -> None:
+        host._close_listeners()
+        await host.source.close()
+
+    app = web.Application()
+    app.router.add_get("/webxdc.js", webxdc_js)
+    app.router.add_get(PREFIX, host_page)
+    app.router.add_get(PREFIX + "app.json", app_json)
+    app.router.add_post(PREFIX + "status", status)
+    app.router.add_get(PREFIX + "events", events)
+    app.router.add_get(PREFIX + "{path:.+}", runtime_file)
+    app.router.add_route("*", "/{path:.*}", app_path)
+    app.on_response_prepare.append(policy)
+    app.on_shutdown.append(shutdown)
+    return app
 
 
-class Server(http.server.ThreadingHTTPServer):
-    """A threading HTTP server for one :class:`Host`, on 127.0.0.1."""
+class Server:
+    """The web server of one :class:`Host` on 127.0.0.1, in the running event loop.
 
-    daemon_threads = True
+    Parameters
+    ----------
+    host : Host
+        What to serve.
+    port : int
+        The port (0: any free one).
+    """
 
     def __init__(self, host: Host, port: int = 0) -> None:
-        handler = type("Handler", (_Handler,), {"host": host})
-        super().__init__(("127.0.0.1", port), handler)
+        self.host = host
+        self.port = port
+        self._runner = web.AppRunner(make_app(host), access_log=None, shutdown_timeout=2)
+
+    async def start(self) -> None:
+        """Listen; raise OSError if the port is taken."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        await self._runner.cleanup()
+
+    @property
+    def origin(self) -> str:
+        """Return the app's origin, ``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
         """Return the host page's address."""
-        return f"http://127.0.0.1:{self.server_address[1]}/"
+        return self.origin + PREFIX
+
+
+class ServerThread:
+    """A :class:`Server` in an event loop of its own thread, for synchronous callers.
+
+    Parameters
+    ----------
+    host : Host
+        What to serve.
+    port : int
+        The port (0: any free one).
+    """
+
+    def __init__(self, host: Host, port: int = 0) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.server = Server(host, port)
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(30)
+
+    @property
+    def url(self) -> str:
+        """Return the host page's address."""
+        return self.server.url
+
+    def call(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in the server's loop (e.g. ``host.reload``); return what it returns."""
+
+        async def run() -> Any:
+            return work()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(30)
+
+    def close(self) -> None:
+        """Stop the server and its loop."""
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()

@@ -28,13 +28,14 @@ class Run:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
         self.lines: list[str] = []
-        self.url = ""
+        self.url = ""  # the host page's address
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.monotonic() + 30
         while not self.url and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
         assert self.url, f"no address printed: {self.lines}"
+        self.origin = self.url.split("/_webxdc-realtime/", 1)[0]  # the app's, at its root
 
     def _read(self) -> None:
         assert self.process.stdout is not None

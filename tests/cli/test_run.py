@@ -134,10 +134,10 @@ def test_the_csp_denies_the_app_the_network_unless_switched_off(host_page: Any) 
             "violates the following Content Security Policy directive" in text
             for _, text in host.log()
         )
-        with urllib.request.urlopen(command.url + "app/index.html") as response:
+        with urllib.request.urlopen(command.origin + "/index.html") as response:
             assert response.headers["Content-Security-Policy"].startswith("default-src 'self';")
     with run(PINGBOARD, "--peers", "1", "--no-csp") as command:
-        with urllib.request.urlopen(command.url + "app/index.html") as response:
+        with urllib.request.urlopen(command.origin + "/index.html") as response:
             assert response.headers["Content-Security-Policy"] is None
         assert command.said("without the Content-Security-Policy")
 
@@ -148,7 +148,7 @@ def test_our_webxdc_js_replaces_the_apps_own(tmp_path: Path) -> None:
     (app / "index.html").write_text('<script src="webxdc.js"></script>')
     (app / "webxdc.js").write_text("window.webxdc = {mock: true};")
     with run(app, "--peers", "1") as command:
-        with urllib.request.urlopen(command.url + "app/webxdc.js") as response:
+        with urllib.request.urlopen(command.origin + "/webxdc.js") as response:
             body = response.read().decode()
         assert "window.webxdcRealtimeConfig" in body
         assert "mock: true" not in body

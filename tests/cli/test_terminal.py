@@ -14,7 +14,7 @@ from webxdc_realtime import Scope, cli
 from webxdc_realtime.relay import NatsServer, Relay, RelayError, free_port, split_relay
 from webxdc_realtime.terminal import TerminalPeer, connect, listen, preview, send
 
-SCOPE = Scope("terminal-chat", "/app/")
+SCOPE = Scope("terminal-chat", "/")
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +203,7 @@ def test_the_commands_in_process(relay: Relay, capsys: Any, monkeypatch: Any) ->
         lambda: cli.main(["send", "--relay", relay.nats_urls[0], "--chat", "c", "hello"])
     )
     assert sent == 0
-    assert "sent 5 bytes to chat 'c', instance '/app/'" in capsys.readouterr().out
+    assert "sent 5 bytes to chat 'c', instance '/'" in capsys.readouterr().out
 
     async def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
