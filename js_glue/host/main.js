@@ -123,9 +123,10 @@ function card(peer) {
     if (body instanceof HTMLIFrameElement) body.contentWindow?.location.reload();
   });
   pop.addEventListener("click", () => {
-    window.open(APP_PAGE, frameName(peer));
+    // The frame goes first: a window opened with its name would otherwise load in it.
     peer.away = true;
     render();
+    window.open(APP_PAGE, frameName(peer));
   });
   remove.addEventListener("click", () => {
     host.peers = host.peers.filter((p) => p !== peer);

@@ -83,6 +83,12 @@ class HostPage:
         self.page = context.new_page()
         self.console: list[tuple[str, str]] = []
         self.page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
+        # Requests of the page and its frames that failed, or were answered 400 or more.
+        self.failed: list[str] = []
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.url}: {r.status}")
+        )
         self.page.set_default_timeout(120_000)
         self.page.goto(url)
 
