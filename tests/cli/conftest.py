@@ -57,13 +57,21 @@ class Run:
 
 
 @contextlib.contextmanager
-def run(app: Path | str, *args: str) -> Iterator[Run]:
+def run(
+    app: Path | str,
+    *args: str,
+    command: Path = COMMAND,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Iterator[Run]:
+    """`webxdc-realtime run APP --port 0 ARGS` (this venv's, or ``command``), stopped after."""
     process = subprocess.Popen(
-        [str(COMMAND), "run", str(app), "--port", "0", *args],
+        [str(command), "run", str(app), "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=ROOT,
+        cwd=cwd,
+        env=env,
     )
     running = Run(process)
     try:
