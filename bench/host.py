@@ -1,12 +1,13 @@
 """`webxdc-realtime run`: how long from the command to all peers live, and what a peer costs.
 
-Runs the command on tests/apps/pingboard with 1 to 4 peers, opens its host page in a new
-(cold) browser context, and waits for the command to print "peers: all N live". Memory is
+Runs the command on tests/apps/pingboard (or --app: a folder, an .xdc, a dev server's URL)
+with 1 to 4 peers, opens its host page in a new (cold) browser context, and waits for the
+command to print "peers: all N live". Memory is
 the PSS of every renderer process the page made, at steady state; the cost of a peer is
 the slope of that over N (least squares). Median of --reps runs. Prints a table; never
 fails on time.
 
-Usage: python bench/host.py [--reps N] [--peers 1,2,3,4]
+Usage: python bench/host.py [--reps N] [--peers 1,2,3,4] [--app APP]
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from cli.conftest import COMMAND, PINGBOARD, Run  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 
-def once(browser: object, peers: int) -> tuple[float, float, float]:
+def once(browser: object, peers: int, app: str) -> tuple[float, float, float]:
     """Seconds from the command to all live, as the page says it, and renderer PSS MiB."""
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(COMMAND), "run", str(PINGBOARD), "--port", "0", "--peers", str(peers)],
+        [str(COMMAND), "run", app, "--port", "0", "--peers", str(peers)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -68,18 +69,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--peers", default="1,2,3,4")
+    parser.add_argument(
+        "--app",
+        default=str(PINGBOARD),
+        help="a folder, an .xdc or a running dev server's URL (default: tests/apps/pingboard)",
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.peers.split(",")]
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for peers in counts:
-            runs = [once(browser, peers) for _ in range(args.reps)]
+            runs = [once(browser, peers, args.app) for _ in range(args.reps)]
             rows.append([peers, *(statistics.median(r[i] for r in runs) for i in range(3))])
             print(f"{peers} peers: {rows[-1][1]:.2f} s, {rows[-1][3]:.1f} MiB", flush=True)
         browser.close()
     print()
-    print(f"`webxdc-realtime run` on tests/apps/pingboard, median of {args.reps} (cold context)")
+    print(f"`webxdc-realtime run` on {args.app}, median of {args.reps} (cold context)")
     print()
     print("| peers | command to all live, s | page open to all live, s | renderers' PSS, MiB |")
     print("|---|---|---|---|")

@@ -6,6 +6,7 @@ Usage::
     python tools/screenshot.py selftest OUT.png [PROFILE]       # the self-test's report, two copies
     python tools/screenshot.py host OUT.png                     # `webxdc-realtime run`, 3 peers
     python tools/screenshot.py devtools OUT.png                 # its devtools: a partition, loss
+    python tools/screenshot.py template OUT.png DIR             # the Vite template's dev server
 """
 
 from __future__ import annotations
@@ -95,6 +96,43 @@ def devtools(out: str) -> None:
         browser.close()
 
 
+def template(out: str, folder: str) -> None:
+    """`webxdc-realtime run localhost:PORT` on the official Vite template's dev server (made in
+    the empty folder DIR), 2 peers; after a realtime message each way and an edit."""
+    from cli.conftest import HostPage, run
+    from cli.vite_project import dev_server, free_port, make_project, write_greeting
+
+    project = make_project(Path(folder))
+    port = free_port()
+    with (
+        dev_server(project, port),
+        run(f"localhost:{port}", "--peers", "2") as command,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = HostPage(browser.new_context(viewport={"width": 1500, "height": 700}), command.url)
+        page.wait_live(2)
+        time.sleep(1)
+        write_greeting(project, "hello, edited while running")
+        time.sleep(3)
+        page.wait_live(2)
+        ada, ben = page.peers()
+        for frame in (ada, ben):
+            frame.wait_for_function("window.state")
+        ada.evaluate("state.say('hi Ben')")
+        ben.evaluate("state.say('hi Ada')")
+        time.sleep(0.5)
+        for frame in (ada, ben):
+            frame.evaluate(
+                "document.body.insertAdjacentHTML('beforeend', "
+                "`<p>heard: ${state.heard.join(', ')}</p>`)"
+            )
+        time.sleep(0.5)
+        page.page.screenshot(path=out)
+        print("\n".join(command.lines))
+        browser.close()
+
+
 def main(out: str) -> None:
     with serve(ROOT / "build" / "site") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -127,5 +165,7 @@ if __name__ == "__main__":
         host(sys.argv[2])
     elif sys.argv[1:2] == ["devtools"]:
         devtools(sys.argv[2])
+    elif sys.argv[1:2] == ["template"]:
+        template(sys.argv[2], sys.argv[3])
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")

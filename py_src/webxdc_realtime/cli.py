@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import importlib.util
 import signal
 import socket
 import sys
@@ -66,13 +67,18 @@ class Progress:
                 self.out.write(text + "\n")
             self.out.flush()
 
-    def say(self, text: str) -> None:
-        """Write a line of news (``webxdc-realtime: ...``) above the progress line."""
+    def say(self, text: str, final: bool = False) -> None:
+        """Write a line of news (``webxdc-realtime: ...``) above the progress line.
+
+        ``final``: the last line; the progress line is not shown again.
+        """
         with self.lock:
             if self.tty and self.last:
                 self.out.write("\r\033[K")
             self.out.write(f"webxdc-realtime: {text}\n")
-            if self.tty and self.last:
+            if final:
+                self.last = ""
+            elif self.tty and self.last:
                 self.out.write(self.last)
             self.out.flush()
 
@@ -201,6 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0, or 2 for bad input.
     """
     args = _parser().parse_args(argv)
+    if args.command in ("listen", "send") and importlib.util.find_spec("nats") is None:
+        print(
+            "webxdc-realtime: the terminal peer needs nats-py: "
+            "`pip install 'webxdc-realtime[relay]'`",
+            file=sys.stderr,
+        )
+        return 2
     commands = {"run": run, "relay": relay, "listen": listen, "send": send}
     return commands[args.command](args)
 
@@ -290,7 +303,7 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
-        progress.say(f"stopped after {time.monotonic() - started:.0f} s")
+        progress.say(f"stopped after {time.monotonic() - started:.0f} s", final=True)
     return 0
 
 
@@ -303,7 +316,10 @@ async def _watch(app: App, host: Host, progress: Progress, stop: asyncio.Event) 
     def changed(names: list[str]) -> None:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         told = host.reload()
-        progress.say(f"changed: {shown}; reloading the peers of {told} host page(s)")
+        if told:
+            progress.say(f"changed: {shown}; reloading the peers of {told} host page(s)")
+        else:
+            progress.say(f"changed: {shown} (no host page is open)")
 
     await watch(app, changed, progress.say, stop)
 

@@ -15,8 +15,9 @@ is live, and returns an :class:`AppRun` with one :class:`Peer` per peer and the
         app.network.heal()
 
 Options: ``--webxdc-chromium PATH`` (default ``$CHROMIUM``, else ``chromium`` on the PATH),
-``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default this checkout's
-``dist/``). Playwright must be installed; its own browser download is not needed.
+``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default the one installed
+with the package, else this checkout's ``dist/``). Playwright must be installed
+(``pip install 'webxdc-realtime[pytest]'``); its own browser download is not needed.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .app import load_app
-from .server import Files, Host, ServerThread, find_runtime
+if TYPE_CHECKING:  # the server (aiohttp) is imported when a test asks for an app, not before:
+    from .server import ServerThread  # pytest loads this plugin in every run, Pyodide's too
 
 _FLAGS = [
     "--headless=new",
@@ -282,6 +283,9 @@ def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Cal
     host page in a fresh browser context (fresh storage) and returns an :class:`AppRun`
     once every peer is live. All are closed after the test.
     """
+    from .app import load_app
+    from .server import Files, Host, ServerThread, find_runtime
+
     runs: list[AppRun] = []
     runtime = find_runtime(pytestconfig.getoption("webxdc_dist"))
 

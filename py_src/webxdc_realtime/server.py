@@ -74,6 +74,9 @@ for _suffix, _type in {
 
 Status = dict[str, Any]
 
+KEEP_ALIVE: Final = 10.0
+"""Seconds between comments on an idle event stream: a closed host page is noticed then."""
+
 
 def file_response(path: Path) -> web.FileResponse:
     """Serve a file: aiohttp's ranges, conditional requests and ``HEAD``; our types.
@@ -327,7 +330,14 @@ def make_app(host: Host) -> web.Application:
         host._listeners.add(queue)
         try:
             await response.write(b": connected\n\n")
-            while (event := await queue.get()) is not None:
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEP_ALIVE)
+                except TimeoutError:
+                    await response.write(b": still here\n\n")  # fails once the page is gone
+                    continue
+                if event is None:
+                    break
                 await response.write(f"event: {event}\ndata: {{}}\n\n".encode())
         except ConnectionResetError:
             pass

@@ -77,6 +77,9 @@ def test_it_runs_from_anywhere_and_says_its_version(installed: Installed) -> Non
     where = installed("python", "-c", "import webxdc_realtime.server as s; print(s.find_runtime())")
     runtime = Path(where.stdout.strip())
     assert runtime.is_relative_to(installed.venv)  # the wheel's own runtime, not the checkout's
+    relayless = installed("webxdc-realtime", "listen", "--relay", "nats://127.0.0.1:1")
+    assert relayless.returncode == 2
+    assert "pip install 'webxdc-realtime[relay]'" in relayless.stderr
     assert shutil.which("node", path=installed.env["PATH"]) is None
     assert shutil.which("make", path=installed.env["PATH"]) is None
 

