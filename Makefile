@@ -134,7 +134,9 @@ lint: setup
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test.
 test: build wheel lint
+	rm -f .coverage .coverage.*
 	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage combine -q
 	$(PY) -m coverage report
 
 clean:
