@@ -202,6 +202,8 @@ class DevServer:
             if request.headers.get("Upgrade", "").lower() == "websocket":
                 return await self._websocket(request, upstream, headers)
             return await self._http(request, upstream, headers)
+        except aiohttp.WSServerHandshakeError as error:  # it refused the WebSocket: say so
+            return web.Response(status=error.status, text=f"{error.message}\n")
         except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
             raise web.HTTPBadGateway(
                 text=f"webxdc-realtime: the dev server at {self.url} does not answer "
@@ -229,9 +231,12 @@ class DevServer:
                     value = value[len(str(self.url.origin())) :] or "/"
                 response.headers.add(name, value)
             await response.prepare(request)
-            async for chunk in answer.content.iter_any():
-                await response.write(chunk)
-            await response.write_eof()
+            try:
+                async for chunk in answer.content.iter_any():
+                    await response.write(chunk)
+                await response.write_eof()
+            except (aiohttp.ClientError, ConnectionResetError):
+                pass  # one side went mid-body: the headers are out, nothing more to say
             return response
 
     async def _websocket(

@@ -190,6 +190,16 @@ def test_websockets_go_both_ways_with_their_protocol(proxied: ServerThread) -> N
 
     assert asyncio.run(talk()) == ["vite-hmr", "connected", "echo hello", b"cba"]
 
+    async def refused() -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                await session.ws_connect(f"http://127.0.0.1:{proxied.server.port}/nothing")
+            except aiohttp.WSServerHandshakeError as error:
+                return error.status
+        return 0
+
+    assert asyncio.run(refused()) == 404  # what the dev server said, not a crash
+
 
 def test_a_dev_server_that_went_away_is_said(proxied: ServerThread, upstream: Upstream) -> None:
     assert get(proxied, "/").status == 200
