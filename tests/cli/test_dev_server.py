@@ -20,6 +20,7 @@ from webxdc_realtime.dev_server import DevServer, is_loopback, looks_like_url
 from webxdc_realtime.server import CSP, PREFIX, Host, ServerThread, find_runtime
 
 from .conftest import ROOT
+from .test_terminal import in_thread
 from .vite_project import free_port
 
 RUNTIME = ROOT / "dist"
@@ -188,7 +189,8 @@ def test_websockets_go_both_ways_with_their_protocol(proxied: ServerThread) -> N
             got.append((await ws.receive()).data)
             return got
 
-    assert asyncio.run(talk()) == ["vite-hmr", "connected", "echo hello", b"cba"]
+    # In a thread of its own: the session's Playwright may own this thread's event loop.
+    assert in_thread(lambda: asyncio.run(talk())) == ["vite-hmr", "connected", "echo hello", b"cba"]
 
     async def refused() -> int:
         async with aiohttp.ClientSession() as session:
@@ -198,7 +200,7 @@ def test_websockets_go_both_ways_with_their_protocol(proxied: ServerThread) -> N
                 return error.status
         return 0
 
-    assert asyncio.run(refused()) == 404  # what the dev server said, not a crash
+    assert in_thread(lambda: asyncio.run(refused())) == 404  # what the dev server said, not a crash
 
 
 def test_a_dev_server_that_went_away_is_said(proxied: ServerThread, upstream: Upstream) -> None:
