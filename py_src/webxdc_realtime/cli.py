@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import importlib.util
 import signal
 import socket
@@ -257,14 +256,7 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
         live_reload=watching,
     )
     server = Server(host, args.port)
-    try:
-        await server.start()
-    except OSError as error:
-        if error.errno != errno.EADDRINUSE or args.port == 0:
-            await source.close()
-            raise
-        server = Server(host, 0)
-        await server.start()
+    if await server.start(elsewhere=True):
         progress.say(f"port {args.port} is taken; using {server.port}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

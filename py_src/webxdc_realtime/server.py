@@ -28,6 +28,7 @@ the network, unless switched off.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import mimetypes
 import threading
@@ -391,16 +392,34 @@ class Server:
         self.port = port
         self._runner = web.AppRunner(make_app(host), access_log=None, shutdown_timeout=2)
 
-    async def start(self) -> None:
-        """Listen; raise OSError if the port is taken."""
+    async def start(self, elsewhere: bool = False) -> bool:
+        """Listen on the port; if it is taken and ``elsewhere``, on any free one.
+
+        Returns
+        -------
+        bool
+            Whether it listens elsewhere than asked.
+
+        Raises
+        ------
+        OSError
+            If it cannot listen (then the host's source is closed too).
+        """
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        moved = False
         try:
-            await site.start()
+            try:
+                await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+            except OSError as error:
+                if not elsewhere or error.errno != errno.EADDRINUSE or self.port == 0:
+                    raise
+                await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+                moved = True
         except OSError:
             await self._runner.cleanup()
             raise
         self.port = self._runner.addresses[0][1]
+        return moved
 
     async def stop(self) -> None:
         """Close every connection and stop listening."""

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,12 @@ def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         opened = tmp_path / "opened"
         browser = f"{sys.executable} -c \"import sys; open('{opened}', 'w').write(sys.argv[1])\" %s"
+        xdc = tmp_path / "pingboard.xdc"
+        with zipfile.ZipFile(xdc, "w") as archive:
+            for path in sorted(PINGBOARD.iterdir()):
+                archive.write(path, path.name)
         command = start(
-            str(PINGBOARD),
+            str(xdc),
             "--port",
             str(port),
             "--no-csp",
@@ -109,6 +114,8 @@ def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path) -> None:
             while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert opened.read_text() == command.url
+            with urllib.request.urlopen(command.origin + "/index.html") as page:  # still there
+                assert b"Pingboard" in page.read()
         finally:
             command.stop()
 
