@@ -49,9 +49,11 @@ $(WHEELS)/.stamp: tools/pyodide-wheels.txt $(VENV)/.stamp
 	  --no-deps --only-binary=:all: --python-version 3.14 --platform any -d $(WHEELS)
 	touch $@
 
-$(WHEEL): $(PKG_SRC) $(VENV)/.stamp
-	rm -rf build/wheel
-	$(PY) -m build --wheel --outdir build/wheel . >/dev/null
+# The wheel Pyodide loads in the page: the core and the adapter, not the host tools.
+$(WHEEL): $(PKG_SRC) $(VENV)/.stamp tools/browser_wheel.py
+	rm -rf build/wheel build/wheel-full
+	$(PY) -m build --wheel --outdir build/wheel-full . >/dev/null
+	$(PY) tools/browser_wheel.py build/wheel-full/$(notdir $(WHEEL)) build/wheel >/dev/null
 
 $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyodide_dir.py
 	rm -rf $(TEST_PYODIDE)

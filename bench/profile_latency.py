@@ -82,7 +82,7 @@ CALLING = """async (work) => {
 HOT = """
 import time
 from webxdc_realtime import Scope
-from webxdc_realtime._channel import Endpoint
+from webxdc_realtime.core.channel import Endpoint
 
 a, b = Endpoint(Scope("c", "i"), "strict"), Endpoint(Scope("c", "i"), "strict")
 sender, receiver = a.join(), b.join()

@@ -163,7 +163,7 @@ class Run:
     def relay(self, messaging: dict[str, Any]) -> dict[str, Any]:
         """Ours between two browser contexts (no BroadcastChannel between them) through a
         NATS relay on loopback, beside ours over BroadcastChannel from ``messaging``."""
-        from webxdc_realtime.relay import Relay
+        from webxdc_realtime.host.relay import Relay
 
         out: dict[str, Any] = {"latency": {}, "throughput": {}}
         with Relay() as relay, self.context() as first, self.context() as second:

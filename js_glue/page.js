@@ -257,7 +257,7 @@ export class Page {
   /**
    * Carry out the core's verdict on one frame: deliver it now, later, when the network
    * releases it, or not at all; answer a join; tell the devtools.
-   * @param {any} verdict  see `_browser.BrowserEndpoint.receive`
+   * @param {any} verdict  see `browser.BrowserEndpoint.receive`
    * @param {string | Uint8Array} header  the frame's header (for the devtools)
    * @param {() => Uint8Array} payload  the payload, for the app: made when delivered
    */

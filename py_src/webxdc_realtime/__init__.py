@@ -65,9 +65,9 @@ A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
 becomes an exception.
 """
 
-from ._batch import Batch, split_message
-from ._channel import Channel, Endpoint
-from ._errors import (
+from .core.batch import Batch, split_message
+from .core.channel import Channel, Endpoint
+from .core.errors import (
     ALREADY_JOINED,
     MAX_PAYLOAD,
     NOT_UINT8ARRAY,
@@ -76,7 +76,7 @@ from ._errors import (
     RealtimeError,
     RemoteProtocolError,
 )
-from ._events import (
+from .core.events import (
     Counters,
     Data,
     Dropped,
@@ -89,8 +89,8 @@ from ._events import (
     PeerLeft,
     PeerPresent,
 )
-from ._frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
-from ._rules import (
+from .core.frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
+from .core.rules import (
     DEFAULT_PROFILE,
     PROFILES,
     UINT8ARRAY_TAG,
@@ -99,7 +99,7 @@ from ._rules import (
     export_rules,
     profile_named,
 )
-from ._scope import Scope
+from .core.scope import Scope
 
 __version__ = "0.1.0"
 

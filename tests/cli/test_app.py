@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from webxdc_realtime import app as app_module
-from webxdc_realtime.app import InvalidAppError, file_below, load_app
+from webxdc_realtime.host import app as app_module
+from webxdc_realtime.host.app import InvalidAppError, file_below, load_app
 
 from .conftest import PINGBOARD
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from webxdc_realtime import cli
+from webxdc_realtime.host import cli
 
 from .conftest import COMMAND, PINGBOARD, Run
 

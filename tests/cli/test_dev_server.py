@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from webxdc_realtime.dev_server import DevServer, is_loopback, looks_like_url
-from webxdc_realtime.server import CSP, PREFIX, Host, ServerThread, find_runtime
+from webxdc_realtime.host.dev_server import DevServer, is_loopback, looks_like_url
+from webxdc_realtime.host.server import CSP, PREFIX, Host, ServerThread, find_runtime
 
 from .conftest import ROOT
 from .test_terminal import in_thread

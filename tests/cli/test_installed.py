@@ -74,7 +74,9 @@ def test_it_runs_from_anywhere_and_says_its_version(installed: Installed) -> Non
     assert installed("webxdc-realtime", "--version").stdout == "webxdc-realtime 0.1.0\n"
     module = installed("python", "-m", "webxdc_realtime", "--version")
     assert module.stdout == "webxdc-realtime 0.1.0\n"
-    where = installed("python", "-c", "import webxdc_realtime.server as s; print(s.find_runtime())")
+    where = installed(
+        "python", "-c", "import webxdc_realtime.host.server as s; print(s.find_runtime())"
+    )
     runtime = Path(where.stdout.strip())
     assert runtime.is_relative_to(installed.venv)  # the wheel's own runtime, not the checkout's
     relayless = installed("webxdc-realtime", "listen", "--relay", "nats://127.0.0.1:1")

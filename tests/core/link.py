@@ -24,7 +24,7 @@ from webxdc_realtime import (
     PeerJoined,
     Scope,
 )
-from webxdc_realtime._network import NetworkState
+from webxdc_realtime.core.network import NetworkState
 
 from .jsvalues import Descriptor, Read, read
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webxdc_realtime._network import (
+from webxdc_realtime.core.network import (
     NOW,
     Conditions,
     Network,
@@ -17,7 +17,7 @@ from webxdc_realtime._network import (
     NetworkState,
     Verdict,
 )
-from webxdc_realtime._network_forms import parse_net, state_from_json, to_json, with_changes
+from webxdc_realtime.core.network_forms import parse_net, state_from_json, to_json, with_changes
 
 
 def frames(n: int) -> list[bytes]:

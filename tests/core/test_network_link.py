@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from webxdc_realtime import DropReason
-from webxdc_realtime._network import Conditions, NetworkState
-from webxdc_realtime._network_forms import parse_net
+from webxdc_realtime.core.network import Conditions, NetworkState
+from webxdc_realtime.core.network_forms import parse_net
 
 from .link import Link, Tab
 

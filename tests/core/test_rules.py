@@ -7,7 +7,7 @@ import json
 import pytest
 
 from webxdc_realtime import PROFILES, Profile, Rule, export_rules, profile_named
-from webxdc_realtime._rules import CALLS, in_, not_, over, rules_digest
+from webxdc_realtime.core.rules import CALLS, in_, not_, over, rules_digest
 
 
 def test_every_call_of_every_profile_ends_with_a_rule_that_always_holds() -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webxdc_realtime import _send_to_chat as send_to_chat
-from webxdc_realtime._updates import (
+from webxdc_realtime.core import send_to_chat as send_to_chat
+from webxdc_realtime.core.updates import (
     DESCR_DEPRECATED,
     Record,
     UpdateLog,

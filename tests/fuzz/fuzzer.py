@@ -57,7 +57,7 @@ from webxdc_realtime import (
     Scope,
     decode_header,
 )
-from webxdc_realtime._network_forms import parse_net
+from webxdc_realtime.core.network_forms import parse_net
 
 SCOPE = Scope("fuzz chat", "fuzz app")
 OTHER = Scope("another chat", "fuzz app")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from webxdc_realtime import Dropped, DropReason, _channel, _receiving
+from webxdc_realtime import Dropped, DropReason
+from webxdc_realtime.core import channel as _channel
+from webxdc_realtime.core import receiving as _receiving
 
 from .fuzzer import run, summary
 

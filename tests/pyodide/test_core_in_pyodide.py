@@ -43,6 +43,7 @@ def pyodide_with_package(selenium_module_scope: Any) -> Any:
 
 @run_in_pyodide
 def _facts(selenium: Any) -> list[object]:
+    import importlib.util
     import sys
 
     import webxdc_realtime
@@ -52,14 +53,20 @@ def _facts(selenium: Any) -> list[object]:
         sys.platform,
         webxdc_realtime.__file__,
         sorted(m for m in sys.modules if m.split(".")[0] in {"js", "pyodide", "pyodide_js"}),
+        [
+            importlib.util.find_spec(f"webxdc_realtime.{r}") is not None
+            for r in ("core", "browser", "host")
+        ],
     ]
 
 
 def test_the_wheel_runs_on_pyodide_python(pyodide_with_package: Any) -> None:
-    version, platform, path, _ = _facts(pyodide_with_package)
+    version, platform, path, _, rooms = _facts(pyodide_with_package)
     assert version >= [3, 14]
     assert platform == "emscripten"
     assert "site-packages/webxdc_realtime" in path
+    # The page's wheel holds the core and the adapter, not the host tools.
+    assert rooms == [True, True, False]  # core, browser: yes; host: no
 
 
 @run_in_pyodide

@@ -12,7 +12,7 @@ import pytest
 
 from browser.conftest import Tab, serve
 from cli.conftest import host_page  # noqa: F401 - a fixture, for `run --relay`
-from webxdc_realtime.relay import Relay
+from webxdc_realtime.host.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = "/tests/browser/pages"

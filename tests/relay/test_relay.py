@@ -18,7 +18,7 @@ import pytest
 from browser.conftest import Tab, decoded, wait_for
 from browser.test_multitab import settle
 from webxdc_realtime import Endpoint, Scope
-from webxdc_realtime.relay import NatsServer, Relay, split_relay
+from webxdc_realtime.host.relay import NatsServer, Relay, split_relay
 
 from .conftest import no_nats_server_left
 

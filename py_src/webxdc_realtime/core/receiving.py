@@ -21,8 +21,8 @@ import struct
 from collections import deque
 from collections.abc import Callable
 
-from ._errors import MAX_PAYLOAD, RemoteProtocolError
-from ._events import (
+from .errors import MAX_PAYLOAD, RemoteProtocolError
+from .events import (
     Counters,
     Data,
     Dropped,
@@ -35,7 +35,7 @@ from ._events import (
     PeerLeft,
     PeerPresent,
 )
-from ._frame import (
+from .frame import (
     ANNOUNCE_MAX,
     HEADER_SIZE,
     SEQ_MODULUS,
@@ -44,8 +44,8 @@ from ._frame import (
     FrameKind,
     decode_header,
 )
-from ._network import NOW, Network, Verdict
-from ._scope import Scope
+from .network import NOW, Network, Verdict
+from .scope import Scope
 
 # A data frame of a given topic starts with these 20 bytes: magic, version, kind, topic.
 _PREFIX_SIZE = 4 + TOPIC_SIZE

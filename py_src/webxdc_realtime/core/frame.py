@@ -31,7 +31,7 @@ import enum
 import struct
 from typing import Final, NamedTuple
 
-from ._errors import MAX_PAYLOAD, RemoteProtocolError
+from .errors import MAX_PAYLOAD, RemoteProtocolError
 
 MAGIC: Final = b"WX"
 VERSION: Final = 1

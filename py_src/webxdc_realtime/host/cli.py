@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from ._rules import PROFILES
-from ._scope import Scope
+from .. import __version__
+from ..core.rules import PROFILES
+from ..core.scope import Scope
 from .app import App, InvalidAppError, load_app
 from .dev_server import DevServer, looks_like_url
 from .live_reload import watch

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._batch import split_message
-from ._channel import Endpoint
-from ._errors import MAX_PAYLOAD
-from ._events import Data, PeerJoined, PeerLeft, PeerPresent
-from ._rules import UINT8ARRAY_TAG
-from ._scope import Scope
+from ..core.batch import split_message
+from ..core.channel import Endpoint
+from ..core.errors import MAX_PAYLOAD
+from ..core.events import Data, PeerJoined, PeerLeft, PeerPresent
+from ..core.rules import UINT8ARRAY_TAG
+from ..core.scope import Scope
 from .relay import split_relay
 
 

@@ -114,7 +114,7 @@ def find_runtime(given: str | Path | None = None) -> Path:
     MissingRuntimeError
         If it is not there, or not built.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # webxdc_realtime/
     if given:
         folder = Path(given)
     elif (package / "dist").is_dir():

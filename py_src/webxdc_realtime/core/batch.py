@@ -35,11 +35,11 @@ malformed frame too.
 
 from __future__ import annotations
 
-from ._channel import Endpoint
-from ._errors import MAX_PAYLOAD
-from ._events import Event
-from ._frame import HEADER_SIZE
-from ._receiving import _PREFIX_SIZE, _TAIL, _after
+from .channel import Endpoint
+from .errors import MAX_PAYLOAD
+from .events import Event
+from .frame import HEADER_SIZE
+from .receiving import _PREFIX_SIZE, _TAIL, _after
 
 _LENGTH_AT = HEADER_SIZE - 4  # the payload length field: the header's last 4 bytes
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from ._network import Conditions, Mode, NetworkError, NetworkState, _conditions, _fields
+from .network import Conditions, Mode, NetworkError, NetworkState
 
 
 def state_from_json(value: object) -> NetworkState:
@@ -52,7 +52,9 @@ def state_from_json(value: object) -> NetworkState:
         ):
             raise NetworkError(f'a link needs "from" and "to" addresses: {link!r}')
         rest = {k: v for k, v in link.items() if k not in ("from", "to")}
-        links[(link["from"], link["to"])] = _conditions(rest, f"link {link['from']} > {link['to']}")
+        links[(link["from"], link["to"])] = Conditions.read(
+            rest, f"link {link['from']} > {link['to']}"
+        )
     partitions = value.get("partitions", [])
     if not isinstance(partitions, list) or not all(
         isinstance(group, list) and all(isinstance(a, str) for a in group) for group in partitions
@@ -63,7 +65,7 @@ def state_from_json(value: object) -> NetworkState:
         raise NetworkError('offline must map addresses to "hold" or "drop"')
     return NetworkState(
         seed=seed,
-        all=_conditions(value.get("all", {}), "all"),
+        all=Conditions.read(value.get("all", {}), "all"),
         links=links,
         partitions=tuple(frozenset(group) for group in partitions if group),
         offline=dict(offline),
@@ -196,8 +198,8 @@ def with_changes(state: NetworkState, change: Mapping[str, Any]) -> NetworkState
         seed = arg.get("seed", state.seed)
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise NetworkError(f"seed must be an integer, not {seed!r}")
-        merged = {**_fields(state.all), **{k: v for k, v in arg.items() if k != "seed"}}
-        return replace(state, seed=seed, all=_conditions(merged, "set"))
+        merged = {**state.all.fields(), **{k: v for k, v in arg.items() if k != "seed"}}
+        return replace(state, seed=seed, all=Conditions.read(merged, "set"))
     if op == "link":
         if not (isinstance(arg, list | tuple) and len(arg) == 3):
             raise NetworkError(f"link takes [from, to, conditions or null], not {arg!r}")
@@ -206,7 +208,7 @@ def with_changes(state: NetworkState, change: Mapping[str, Any]) -> NetworkState
         if conditions is None:
             links.pop((sender, receiver), None)
         else:
-            links[(sender, receiver)] = _conditions(conditions, f"link {sender} > {receiver}")
+            links[(sender, receiver)] = Conditions.read(conditions, f"link {sender} > {receiver}")
         return replace(state, links=links)
     if op == "partition":
         return replace(state, partitions=state_from_json({"partitions": arg}).partitions)

@@ -83,26 +83,35 @@ class Conditions:
         """Whether this does nothing to frames."""
         return self == PERFECT
 
+    def fields(self) -> dict[str, Any]:
+        """Return every condition by name."""
+        return {name: getattr(self, name) for name in Conditions.__slots__}
+
     def export(self) -> dict[str, Any]:
         """Return the JSON form: only what differs from a perfect link."""
-        return {k: v for k, v in _fields(self).items() if v != _fields(PERFECT)[k]}
+        return {k: v for k, v in self.fields().items() if v != PERFECT.fields()[k]}
+
+    @staticmethod
+    def read(value: object, where: str) -> Conditions:
+        """Read conditions given by name (JSON), saying ``where`` if one is wrong.
+
+        Raises
+        ------
+        NetworkError
+            Not an object, an unknown name, or a value out of range.
+        """
+        if not isinstance(value, Mapping):
+            raise NetworkError(f"{where} must be an object of conditions, not {value!r}")
+        unknown = set(value) - set(Conditions.__slots__)
+        if unknown:
+            known = ", ".join(Conditions.__slots__)
+            raise NetworkError(
+                f"{where}: unknown condition {sorted(unknown)[0]!r} (known: {known})"
+            )
+        return Conditions(**value)
 
 
 PERFECT: Final = Conditions()
-
-
-def _fields(conditions: Conditions) -> dict[str, Any]:
-    return {name: getattr(conditions, name) for name in Conditions.__slots__}
-
-
-def _conditions(value: object, where: str) -> Conditions:
-    if not isinstance(value, Mapping):
-        raise NetworkError(f"{where} must be an object of conditions, not {value!r}")
-    unknown = set(value) - set(Conditions.__slots__)
-    if unknown:
-        known = ", ".join(Conditions.__slots__)
-        raise NetworkError(f"{where}: unknown condition {sorted(unknown)[0]!r} (known: {known})")
-    return Conditions(**value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from ._errors import (
+from .errors import (
     ALREADY_JOINED,
     MAX_PAYLOAD,
     NOT_A_FUNCTION,
@@ -58,7 +58,7 @@ from ._errors import (
     TRASHED,
     ErrorType,
 )
-from ._updates import GET_ALL_UPDATES_DEPRECATED, SEND_UPDATE_INTERVAL, SEND_UPDATE_MAX_SIZE
+from .updates import GET_ALL_UPDATES_DEPRECATED, SEND_UPDATE_INTERVAL, SEND_UPDATE_MAX_SIZE
 
 Call = Literal["join", "setListener", "send", "leave"]
 CALLS: Final[tuple[Call, ...]] = ("join", "setListener", "send", "leave")

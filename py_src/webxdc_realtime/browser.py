@@ -23,17 +23,17 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from ._batch import Batch
-from ._channel import Channel, Endpoint
-from ._errors import LocalProtocolError
-from ._events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
-from ._frame import HEADER_SIZE
-from ._network import NetworkError, Verdict
-from ._network_forms import parse_net, state_from_json, to_json, with_changes
-from ._rules import export_rules
-from ._scope import Scope
-from ._send_to_chat import Message, check
-from ._updates import Record, Stored, UpdateLog, parse_record
+from .core.batch import Batch
+from .core.channel import Channel, Endpoint
+from .core.errors import LocalProtocolError
+from .core.events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
+from .core.frame import HEADER_SIZE
+from .core.network import NetworkError, Verdict
+from .core.network_forms import parse_net, state_from_json, to_json, with_changes
+from .core.rules import export_rules
+from .core.scope import Scope
+from .core.send_to_chat import Message, check
+from .core.updates import Record, Stored, UpdateLog, parse_record
 
 _RULES_DIGEST = str(export_rules()["digest"])
 

@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Final
 
-from ._errors import LocalProtocolError
-from ._frame import TOPIC_SIZE
+from .errors import LocalProtocolError
+from .frame import TOPIC_SIZE
 
 _DOMAIN: Final = b"webxdc-realtime/1"
 CHANNEL_NAME_PREFIX: Final = "webxdc-realtime/1/"

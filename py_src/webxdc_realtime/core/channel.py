@@ -31,11 +31,11 @@ import struct
 from collections import deque
 from collections.abc import Callable
 
-from ._errors import LocalProtocolError
-from ._events import (
+from .errors import LocalProtocolError
+from .events import (
     Counters,
 )
-from ._frame import (
+from .frame import (
     ANNOUNCE_MAX,
     HEADER_SIZE,
     PEER_ID_SIZE,
@@ -43,9 +43,9 @@ from ._frame import (
     FrameKind,
     encode_header,
 )
-from ._network import NOW, Network, NetworkState, Verdict
-from ._receiving import _PREFIX_SIZE, Receiving
-from ._rules import (
+from .network import NOW, Network, NetworkState, Verdict
+from .receiving import _PREFIX_SIZE, Receiving
+from .rules import (
     DEFAULT_PROFILE,
     SILENT_LISTENERS,
     UINT8ARRAY_TAG,
@@ -54,7 +54,7 @@ from ._rules import (
     Rule,
     profile_named,
 )
-from ._scope import Scope
+from .scope import Scope
 
 _SEQ_LENGTH = struct.Struct(">II")  # a data header's last 8 bytes: seq, payload length
 
