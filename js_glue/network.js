@@ -122,19 +122,21 @@ export class NetworkControl {
 
   /**
    * Carry out the core's word on a frame or update: now, later, or when released.
-   * @param {any} verdict  `true`, `{after: [ms...]}` or `{held: id}`
+   * @param {import("./runtime.js").Verdict} verdict  a number (now), `{after: [ms...]}`
+   *   or `{held: id}`
    * @param {() => void} deliver
    * @returns {string} what happened, for the devtools
    */
   schedule(verdict, deliver) {
-    if (verdict === true) {
+    if (typeof verdict === "number") {
       deliver();
       return "delivered";
     }
-    if (verdict.held !== undefined) {
+    if ("held" in verdict) {
       this.held.set(verdict.held, deliver);
       return "held";
     }
+    if (!("after" in verdict)) return "dropped";
     for (const ms of verdict.after) setTimeout(deliver, ms);
     return verdict.after.length > 1
       ? `duplicated, ${Math.round(verdict.after[0])} ms`

@@ -23,6 +23,7 @@ import { EMPTY, Wire, exact, latin1 } from "./wire.js";
 /** @typedef {import("./runtime.js").PyEndpoint} PyEndpoint */
 /** @typedef {import("./runtime.js").PyChannel} PyChannel */
 /** @typedef {import("./runtime.js").Reply} Reply */
+/** @typedef {import("./runtime.js").Verdict} Verdict */
 /** @typedef {import("./network.js").NetworkControl} NetworkControl */
 /** @typedef {(kind: string, data: Record<string, unknown>) => void} Report */
 
@@ -62,6 +63,10 @@ export class Page {
   constructor(table, profile, network, report) {
     this.table = table;
     this.profile = table.profiles[profile];
+    /** Where a header's fields are: the core's frame layout. */
+    this.layout = table.frame;
+    /** The core's verdicts that are numbers (see browser/contract.py). */
+    this.received = table.contract.received;
     this.network = network;
     this.report = report;
     network.beforeChange = () => this.interrupt();
@@ -165,43 +170,42 @@ export class Page {
   /**
    * A message of frames arrives (see wire.js). A message of one frame (a lone send, the
    * first of a burst) is judged by its header alone, which is cheaper than handing the
-   * core the whole message. Else the core judges the message in runs: a run of data for
-   * the app is handed to the listener frame by frame, each a fresh Uint8Array; if the app
-   * calls the core meanwhile (it leaves, say), the run is cut there (see `interrupt`) and
-   * the rest judged again, in the new state. Other frames come one at a time.
+   * core the whole message. Else the core judges the message step by step (see
+   * browser/contract.py): a run of data for the app, handed to the listener frame by
+   * frame, each a fresh Uint8Array, from where the core says; if the app calls the core
+   * meanwhile (it leaves, say), the run is cut there (see `interrupt`) and the rest judged
+   * again, in the new state. Or one frame, judged on its own.
    * @param {Uint8Array} message
    */
   #onMessage(message) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
-    const HEADER_SIZE = endpoint.header_size;
+    const { header_size: HEADER_SIZE, length_at: LENGTH_AT } = this.layout;
     const size = message.length;
-    if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, HEADER_SIZE)) {
+    if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, LENGTH_AT)) {
       return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
     }
     let step = endpoint.receive_batch(message, performance.now());
-    let offset = 0; // where the next frame starts
     for (;;) {
-      if (typeof step === "number") {
-        if (step === 0) return;
-        const count = step < 0 ? -step : step;
+      if ("run" in step) {
         const run = { delivered: 0, cut: false };
+        const count = step.run;
         this.run = run;
         try {
+          let start = step.start;
           while (run.delivered < count && !run.cut) {
-            const start = offset + HEADER_SIZE;
-            offset = start + readLength(message, start);
+            const end = start + HEADER_SIZE + readLength(message, start + LENGTH_AT);
             run.delivered += 1;
             const current = this.current;
-            if (current) RealtimeChannel.deliver(current, message.slice(start, offset));
+            if (current) RealtimeChannel.deliver(current, message.slice(start + HEADER_SIZE, end));
+            start = end;
           }
         } finally {
           this.run = null;
         }
-        if (step < 0 && !run.cut) return;
+        if (step.done && !run.cut) return;
       } else {
-        offset = step.end;
-        const { start, end, verdict } = step;
-        this.#judged(verdict, message.subarray(start, start + HEADER_SIZE), () =>
+        const { start, end } = step;
+        this.#judged(step.frame, message.subarray(start, start + HEADER_SIZE), () =>
           message.slice(start + HEADER_SIZE, end),
         );
         if (step.done) return;
@@ -225,64 +229,56 @@ export class Page {
   /**
    * A frame that came alone: in a message of its own, as `[header, payload]` (a large
    * one), or anything that is not a message of frames (an empty header): the core
-   * judges it.
+   * judges it, by its header; an announcement, which names its sender, with its (small)
+   * payload, if the core asks for it.
    * @param {string} header  latin-1
    * @param {Uint8Array} payload
    */
   #onFrame(header, payload) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
-    if (!this.network.active && !this.tap) {
-      // The common case inline: a perfect network, no devtools.
-      const verdict = endpoint.receive(header, payload.length);
-      if (verdict === true) {
-        if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
-        return;
-      }
-      if (typeof verdict === "string") {
-        this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
-        return;
-      }
-      if (verdict === false) return;
+    const { DELIVER, NEEDS_PAYLOAD } = this.received;
+    const now = this.network.active ? performance.now() : 0;
+    let verdict = endpoint.receive(header, payload.length, undefined, now);
+    if (verdict === DELIVER && !this.tap) {
+      // The common case inline: data for the app, no devtools.
+      if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+      return;
     }
-    let verdict = this.network.active
-      ? endpoint.receive(header, payload.length, undefined, performance.now())
-      : endpoint.receive(header, payload.length);
-    if (verdict === undefined || verdict === null) {
-      // An announcement, which names its sender: the core reads its (small) payload.
-      verdict = endpoint.receive(header, payload.length, latin1(payload), performance.now());
-    }
+    if (verdict === NEEDS_PAYLOAD) verdict = endpoint.receive(header, payload.length, latin1(payload), now);
     this.#judged(verdict, header, () => exact(payload));
   }
 
   /**
-   * Carry out the core's verdict on one frame: deliver it now, later, when the network
-   * releases it, or not at all; answer a join; tell the devtools.
-   * @param {any} verdict  see `browser.BrowserEndpoint.receive`
+   * Carry out the core's verdict on one frame (see browser/contract.py): deliver it now,
+   * when the network's delay ends or it releases the frame (the core judges it again
+   * then), or not at all; answer a join; tell the devtools.
+   * @param {Verdict} verdict
    * @param {string | Uint8Array} header  the frame's header (for the devtools)
    * @param {() => Uint8Array} payload  the payload, for the app: made when delivered
    */
   #judged(verdict, header, payload) {
+    const { DELIVER } = this.received;
     let fate = "delivered";
-    if (verdict === true) {
+    if (verdict === DELIVER) {
       if (this.current) RealtimeChannel.deliver(this.current, payload());
-    } else if (typeof verdict === "string") {
-      this.wire?.post(verdict, EMPTY); // the answer to a join: the newcomer learns of us
-      fate = "answered";
-    } else if (verdict && typeof verdict === "object") {
-      if (verdict.dropped) fate = `dropped: ${verdict.dropped}`;
-      else {
-        const data = payload();
-        fate = this.network.schedule(verdict, () => {
-          // After a delay: only if the page is still in the channel.
-          if (this.current && this.member) RealtimeChannel.deliver(this.current, data);
-        });
-      }
-    } else {
+    } else if (typeof verdict === "number") {
       fate = "dropped";
+    } else if ("answer" in verdict) {
+      this.wire?.post(verdict.answer, EMPTY); // the newcomer learns of us
+      fate = "answered";
+    } else if ("dropped" in verdict) {
+      fate = `dropped: ${verdict.dropped}`;
+    } else {
+      const data = payload();
+      fate = this.network.schedule(verdict, () => {
+        // Its time has come: the core judges it again, as the page is now.
+        const again = /** @type {PyEndpoint} */ (this.endpoint).due(data.length);
+        if (again === DELIVER && this.current) RealtimeChannel.deliver(this.current, data);
+      });
     }
     if (this.tap) {
       const head = typeof header === "string" ? header : latin1(header);
-      this.report("frame", { dir: "in", ...frameId(head), size: payload().length, fate });
+      this.report("frame", { dir: "in", ...this.#frameId(head), size: payload().length, fate });
     }
   }
 
@@ -292,7 +288,7 @@ export class Page {
    */
   #tapOut(header, payload) {
     const preview = Array.from(payload.subarray(0, 64));
-    this.report("frame", { dir: "out", ...frameId(header), size: payload.length, preview });
+    this.report("frame", { dir: "out", ...this.#frameId(header), size: payload.length, preview });
   }
 
   /**
@@ -335,6 +331,7 @@ export class Page {
       receive_batch: proxy.receive_batch,
       receive_more: proxy.receive_more,
       cut: proxy.cut,
+      due: proxy.due,
       stats: proxy.stats,
       set_tap: proxy.set_tap,
       header_size: proxy.header_size,
@@ -377,6 +374,20 @@ export class Page {
   }
 
   /**
+   * Which frame a header is, for the devtools: its sender's id (hex) and sequence number.
+   * @param {string} header  latin-1
+   * @returns {{ id: string, seq: number }}
+   */
+  #frameId(header) {
+    const { sender_at, seq_at } = this.layout;
+    let id = "";
+    for (let i = sender_at; i < sender_at + 8; i++) id += header.charCodeAt(i).toString(16).padStart(2, "0");
+    let seq = 0;
+    for (let i = seq_at; i < seq_at + 4; i++) seq = seq * 256 + header.charCodeAt(i);
+    return { id, seq };
+  }
+
+  /**
    * Report every frame to the host page's devtools, or stop (nothing per frame then).
    * @param {boolean} on
    */
@@ -388,26 +399,11 @@ export class Page {
 }
 
 /**
- * A frame's payload length: the last 4 bytes of its header (big-endian), which end at `end`.
+ * A frame's payload length: 4 bytes, big-endian, at `at` (see the core's frame layout).
  * @param {Uint8Array} message
- * @param {number} end
+ * @param {number} at
  * @returns {number}
  */
-function readLength(message, end) {
-  return (
-    ((message[end - 4] << 24) | (message[end - 3] << 16) | (message[end - 2] << 8) | message[end - 1]) >>> 0
-  );
-}
-
-/**
- * Which frame a header is: its sender's id (hex) and sequence number.
- * @param {string} header  latin-1
- * @returns {{ id: string, seq: number }}
- */
-function frameId(header) {
-  let id = "";
-  for (let i = 20; i < 28; i++) id += header.charCodeAt(i).toString(16).padStart(2, "0");
-  let seq = 0;
-  for (let i = 28; i < 32; i++) seq = seq * 256 + header.charCodeAt(i);
-  return { id, seq };
+function readLength(message, at) {
+  return ((message[at] << 24) | (message[at + 1] << 16) | (message[at + 2] << 8) | message[at + 3]) >>> 0;
 }

@@ -3,7 +3,7 @@
  * The call rules, applied while Python loads.
  *
  * The rules are not written here: they are the Python core's table
- * (`webxdc_realtime/_rules.py`), which the build embeds in webxdc.js as JSON. Until the
+ * (`webxdc_realtime/core/rules.py`), which the build embeds in webxdc.js as JSON. Until the
  * core is live, the glue decides each app call with this interpreter of that table, so
  * that a misuse throws at the call, with the core's class and message, from the first
  * line an app runs. Once live, the core decides. A differential test runs random call
@@ -41,8 +41,11 @@
  *   silent_listeners: string[],
  *   profiles: Record<string, Profile>,
  *   webxdc: { send_update_interval: number, send_update_max_size: number, get_all_updates_deprecated: string },
+ *   frame: { header_size: number, kind_at: number, sender_at: number, seq_at: number, length_at: number },
+ *   contract: { received: { NOTHING: number, DELIVER: number, NEEDS_PAYLOAD: number } },
  *   digest: string,
- * }} Table
+ * }} Table  `frame`: where a header's fields are (core/frame.py); `contract`: the codes the
+ *   adapter answers with (browser/contract.py)
  */
 
 /**

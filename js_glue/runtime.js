@@ -14,30 +14,34 @@
  */
 
 /**
- * @typedef {object} Reply  the core's answer to a call that changes whether the page is in the channel
+ * The adapter's side of the contract, as types: what each call returns is said once, in
+ * webxdc_realtime/browser/contract.py.
+ *
+ * @typedef {object} Reply  a join, a leave, a send that re-joins
  * @property {string[]} frames  announcements to post first, in order (latin-1)
  * @property {boolean} member  whether the page is in the channel afterwards
  * @property {unknown} [channel]  a join: the core's new channel object
  * @property {string | null} [header]  a send: the data frame's header; null: not sent
  * @property {string} [log]  a send not sent: why, for the console ("" : nothing to say)
  *
- * @typedef {object} PyChannel  the methods of a `webxdc_realtime.browser.BrowserChannel`
+ * @typedef {number | { answer: string } | { after: number[] } | { held: number } | { dropped: string }} Verdict
+ *   a number: a `contract.received` code
+ * @typedef {{ run: number, start: number, done: boolean } | { frame: Verdict, start: number, end: number, done: boolean }} Step
+ *
+ * @typedef {object} PyChannel  a `webxdc_realtime.browser.adapter.BrowserChannel`
  * @property {(givenType: string) => void | Error} set_listener
  * @property {(tag: string, length: number | undefined, bytesOk: boolean) => string | Reply | Error} send
  *   a string: the header, latin-1
  * @property {() => Reply | Error} leave
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
- * @typedef {object} PyEndpoint  the methods of a `webxdc_realtime.browser.BrowserEndpoint`
+ * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`
  * @property {() => Reply | Error} join
- * @property {(header: string, payloadLength: number, payload?: string, now?: number) => any} receive
- *   true: deliver; a string: post it; null: call again with the payload; `{after}`, `{held}`,
- *   `{dropped}`: see `browser.BrowserEndpoint.receive`
- * @property {(message: Uint8Array, now: number) => any} receive_batch  a message of frames:
- *   its first step, a number (a run of frames for the app) or `{start, end, verdict, done}`;
- *   see `browser.BrowserEndpoint.receive_batch`
- * @property {(now: number) => any} receive_more  the next step
- * @property {(delivered: number) => void} cut  the app got only this many frames of the run
+ * @property {(header: string, payloadLength: number, payload?: string, now?: number) => Verdict} receive
+ * @property {(payloadLength: number) => Verdict} due
+ * @property {(message: Uint8Array, now: number) => Step} receive_batch
+ * @property {(now: number) => Step} receive_more
+ * @property {(delivered: number) => void} cut
  * @property {(on: boolean) => void} set_tap
  * @property {() => Record<string, unknown>} stats
  * @property {number} header_size
@@ -65,7 +69,7 @@
  * @param {string} options.selfAddr  this peer's address, which its announcements carry
  * @param {number} options.t0  `performance.now()` when the script started
  * @returns {Promise<{ endpoint: any, browser: any, timings: Timings, wasmBytes: () => number | null }>}
- *   the page's `BrowserEndpoint` and the `webxdc_realtime.browser` module (proxies);
+ *   the page's `BrowserEndpoint` and the `webxdc_realtime.browser.adapter` module (proxies);
  *   the size of Python's wasm memory, now (null if this Pyodide does not say)
  */
 export async function loadRuntime({
@@ -122,7 +126,7 @@ export async function loadRuntime({
   const pyodideMs = performance.now() - t0;
   if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
-  const browser = pyodide.pyimport("webxdc_realtime.browser");
+  const browser = pyodide.pyimport("webxdc_realtime.browser.adapter");
   const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile, selfAddr);
   return {
     endpoint,

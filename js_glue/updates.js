@@ -109,8 +109,8 @@ export class Updates {
     return new Promise((resolve) =>
       this.#whenLive(() => {
         this.listener = listener;
-        const from = Number.isFinite(Number(serial)) ? Math.max(0, Math.floor(Number(serial))) : 0;
-        this.queue.push(...this.core.after(from), () => resolve());
+        // Read as JS reads a number; what a serial means is the core's.
+        this.queue.push(...this.core.after(Number(serial)), () => resolve());
         this.#drain();
       }),
     );

@@ -2,6 +2,8 @@
 
 ``make build`` writes ``dist/rules.json`` with this, and ``tools/build-js.mjs`` embeds it
 in ``webxdc.js``, so that the rules apply from an app's first call, before Python is live.
+Beside them: the frame layout (in the table) and the codes of the glue's contract with
+the adapter (``contract``), so that the glue names what the core names.
 
 Usage::
 
@@ -15,8 +17,10 @@ import sys
 from pathlib import Path
 
 from webxdc_realtime import export_rules
+from webxdc_realtime.browser.contract import export_contract
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    Path(sys.argv[1]).write_text(json.dumps(export_rules(), indent=1) + "\n")
+    table = {**export_rules(), "contract": export_contract()}
+    Path(sys.argv[1]).write_text(json.dumps(table, indent=1) + "\n")

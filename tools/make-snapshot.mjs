@@ -1,5 +1,5 @@
 // Makes dist/snapshot.bin.gz: a memory snapshot of a Pyodide interpreter that has already
-// started and imported our package (webxdc_realtime.browser included). The page restores
+// started and imported our package (webxdc_realtime.browser.adapter included). The page restores
 // it instead of starting Python from scratch: several times faster (see README, Performance).
 // Pyodide's snapshot API is private and experimental; the page checks dist/snapshot.json
 // against its Pyodide and package versions and falls back to a plain start on any mismatch.
@@ -24,7 +24,7 @@ try {
   pyodide.runPython(`
 import sysconfig, zipfile
 zipfile.ZipFile("/tmp/package.whl").extractall(sysconfig.get_paths()["purelib"])
-import webxdc_realtime.browser
+import webxdc_realtime.browser.adapter
 `);
 } catch (error) {
   // Node would print the error's source line: the whole minified Pyodide runtime.

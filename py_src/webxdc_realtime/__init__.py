@@ -21,51 +21,21 @@ Usage, with any transport (tests use an in-memory link)::
         wire.post(event.reply)                # "present": the newcomer learns of us
     channel.leave()                           # then post what the outbox holds
 
-The rules that decide each call are data (``_rules``), one table per host profile,
+The rules that decide each call are data (``core.rules``), one table per host profile,
 which the JS glue also reads while Python loads; ``export_rules()`` gives it.
 
-The interface the browser adapter gives the JS glue
----------------------------------------------------
-One call from JS into Python per app call, and per received message of frames (what
-another page sent in one task, back to back: ``_batch``), whose bytes Python reads in
-one copy; a large frame comes alone, and its payload stays in JS. Arguments are JS
-primitives, implicitly converted; headers travel as latin-1 strings, one char per
-byte. A *reply* is a JS object
-``{frames, member, ...}``: announcements to post first, and whether the page is in the
-channel afterwards (the glue opens or closes its BroadcastChannel).
+The package has three rooms:
 
-(``_browser.BrowserEndpoint`` and ``_browser.BrowserChannel``)
-
-=========================================  ==========================================
-JS calls                                   returns
-=========================================  ==========================================
-``BrowserEndpoint(chat, instance,          the page's endpoint (``channel_name``,
-profile)``                                 ``header_size``, ``rules_digest``)
-``endpoint.join()``                        a reply with the new ``channel``, or an
-                                           Error (row 3)
-``channel.set_listener(typeof fn)``        nothing, or an Error (rows 6, 8)
-``channel.send(toStringTag, length,        the header (str): post header + payload;
-bytes_ok)``                                an Error (rows 7, 8, 9); or a reply with
-                                           ``header`` (null: not sent) and ``log``
-``channel.leave()``                        a reply
-``endpoint.receive(header,                 ``true``: hand the payload to the listener
-payload.length)``                          of the channel joined last; a string: post
-                                           this frame (the answer to a join);
-                                           ``false``: nothing to do
-``endpoint.receive_batch(message, now)``,  a number: so many frames for the listener
-``receive_more(now)``                      now (negative: the last); or one frame's
-                                           ``{start, end, verdict, done}``
-``endpoint.cut(delivered)``                the app calls the core mid-run: the rest
-                                           of the run is judged again
-``endpoint.stats()``                       counters, peers heard from, profile
-=========================================  ==========================================
-
-A :class:`LocalProtocolError` comes back as a JS ``Error`` or ``TypeError``
-(``error_type``) with the same message, which the glue throws. A bad frame never
-becomes an exception.
+- ``core``: the channel with no I/O (state machines, frames, the receiver, rules as data,
+  the network model, the update log), the same in CPython and under Pyodide; what this
+  module exports;
+- ``browser``: the adapter the page's JS glue calls (``browser.adapter``, the one module
+  that imports ``js`` and ``pyodide``) and the contract between them (``browser.contract``);
+- ``host``: the tools that run in CPython on the developer's machine (the
+  ``webxdc-realtime`` command, its server, the relay, the terminal peer, the pytest
+  plugin); the wheel the page loads leaves them out.
 """
 
-from .core.batch import Batch, split_message
 from .core.channel import Channel, Endpoint
 from .core.errors import (
     ALREADY_JOINED,
@@ -89,7 +59,15 @@ from .core.events import (
     PeerLeft,
     PeerPresent,
 )
-from .core.frame import HEADER_SIZE, FrameHeader, FrameKind, decode_header, encode_header
+from .core.frame import (
+    HEADER_SIZE,
+    FrameHeader,
+    FrameKind,
+    decode_header,
+    encode_header,
+    split_message,
+)
+from .core.receiver import Receiver
 from .core.rules import (
     DEFAULT_PROFILE,
     PROFILES,
@@ -112,7 +90,6 @@ __all__ = [
     "PROFILES",
     "TRASHED",
     "UINT8ARRAY_TAG",
-    "Batch",
     "Channel",
     "Counters",
     "Data",
@@ -131,6 +108,7 @@ __all__ = [
     "PeerPresent",
     "Profile",
     "RealtimeError",
+    "Receiver",
     "RemoteProtocolError",
     "Rule",
     "Scope",

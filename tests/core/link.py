@@ -49,7 +49,7 @@ class Link:
         while self._later and (until is None or self._later[0][0] <= until):
             at, _, tab, payload = heapq.heappop(self._later)
             self.now = max(self.now, at)
-            tab.received.append(payload)
+            tab.arrive(payload)
         if until is not None:
             self.now = max(self.now, until)
 
@@ -136,10 +136,15 @@ class Tab:
         if isinstance(event, Held):
             self.held[event.held] = frame[HEADER_SIZE:]
 
+    def arrive(self, payload: bytes) -> None:
+        """A delayed or held frame's time has come: the core judges it again, as the glue asks."""
+        if self.endpoint.due(len(payload)) is None:
+            self.received.append(payload)
+
     def set_network(self, state: NetworkState) -> None:
         """Take new conditions, as the glue does: held frames released in order, or dropped."""
         release, drop = self.endpoint.set_network(state)
         for held in release:
-            self.received.append(self.held.pop(held))
+            self.arrive(self.held.pop(held))
         for held in drop:
             del self.held[held]

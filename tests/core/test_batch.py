@@ -11,12 +11,12 @@ from webxdc_realtime import (
     MAX_PAYLOAD,
     PROFILES,
     UINT8ARRAY_TAG,
-    Batch,
     Data,
     Dropped,
     DropReason,
     Endpoint,
     PeerJoined,
+    Receiver,
     Scope,
     split_message,
 )
@@ -41,7 +41,7 @@ def data(sender: Endpoint, payload: bytes) -> bytes:
     return header + payload
 
 
-def judge_all(batch: Batch) -> list[tuple[str, object]]:
+def judge_all(batch: Receiver) -> list[tuple[str, object]]:
     """Judge a whole message as the glue does: runs of payloads, else one frame's event."""
     out: list[tuple[str, object]] = []
     message, pos = batch.message, 0
@@ -66,7 +66,7 @@ def test_a_burst_is_one_run_counted_as_delivered() -> None:
     sender, receiver = pair()
     payloads = [bytes([i]) * i for i in range(10)]
     message = b"".join(data(sender, p) for p in payloads)
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(message)
     assert judge_all(batch) == [("run", p) for p in payloads]
     counters = receiver.counters
@@ -88,7 +88,7 @@ def test_other_frames_come_one_at_a_time_in_order() -> None:
     garbage = b"WX\x09" + bytes(33)  # a header of an unknown version, payload length 0
     parts = [data(sender, b"a"), joined, data(sender, b"b"), garbage, data(sender, b"c")]
     parts += [data(foreign, b"not for us"), data(sender, b"d")[:-1]]
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(b"".join(parts))
     got = judge_all(batch)
     kinds = [(k, v if k == "run" else getattr(v, "reason", type(v).__name__)) for k, v in got]
@@ -108,7 +108,7 @@ def test_other_frames_come_one_at_a_time_in_order() -> None:
 def test_a_length_past_the_end_makes_the_rest_one_malformed_frame() -> None:
     sender, receiver = pair()
     message = data(sender, b"one") + data(sender, b"two")[:-1]
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(message)
     got = judge_all(batch)
     assert got[0] == ("run", b"one")
@@ -119,7 +119,7 @@ def test_a_length_past_the_end_makes_the_rest_one_malformed_frame() -> None:
 def test_an_empty_message_and_a_short_one_are_one_malformed_frame_each() -> None:
     _, receiver = pair()
     for message in (b"", b"WX\x01"):
-        batch = Batch(receiver)
+        batch = receiver.receiver
         batch.start(message)
         (got,) = judge_all(batch)
         assert isinstance(got[1], Dropped) and got[1].reason is DropReason.MALFORMED
@@ -130,7 +130,7 @@ def test_an_empty_message_and_a_short_one_are_one_malformed_frame_each() -> None
 def test_a_cut_takes_back_the_rest_of_the_run_and_judges_it_in_the_new_state() -> None:
     sender, receiver = pair()
     message = b"".join(data(sender, bytes([i])) for i in range(5))
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(message)
     assert batch.run() == 5
     # The app got two frames, then left in its listener: the other three are not its.
@@ -152,7 +152,7 @@ def test_a_cut_takes_back_the_rest_of_the_run_and_judges_it_in_the_new_state() -
 def test_a_cut_after_the_whole_run_or_twice_changes_nothing() -> None:
     sender, receiver = pair()
     message = b"".join(data(sender, b"x") for _ in range(3))
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(message)
     assert batch.run() == 3
     batch.cut(3)
@@ -164,7 +164,7 @@ def test_a_cut_after_the_whole_run_or_twice_changes_nothing() -> None:
 def test_a_listener_that_takes_no_data_set_mid_run_drops_the_rest() -> None:
     sender, receiver = pair("desktop")
     message = b"".join(data(sender, b"x") for _ in range(4))
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(message)
     assert batch.run() == 4
     batch.cut(1)
@@ -186,9 +186,10 @@ def test_a_message_is_judged_as_its_frames_one_per_message(sizes: list[int]) -> 
     """Same deliveries, same counters, whether the frames come together or one by one."""
     sender, together = pair()
     _, alone = pair()
-    alone.peers, together.peers = set(), set()
+    alone.peers.clear()
+    together.peers.clear()
     frames = [data(sender, bytes([n % 256]) * n) for n in sizes]
-    batch = Batch(together)
+    batch = together.receiver
     batch.start(b"".join(frames))
     got = [p for kind, p in judge_all(batch) if kind == "run"]
     one_by_one = []
@@ -227,7 +228,7 @@ def test_a_joined_announcement_in_a_message_is_answered() -> None:
     newcomer = Endpoint(SCOPE, addr="new@x")
     newcomer.join()
     (joined,) = newcomer.take_outbox()
-    batch = Batch(receiver)
+    batch = receiver.receiver
     batch.start(joined)
     assert batch.run() == 0
     start, end, event = batch.next()

@@ -176,7 +176,7 @@ def test_the_fast_receive_path_agrees_with_the_full_judgement(
     fast, full = endpoint(), endpoint()
     event = fast.receive_parts(part, actual)
     expected = (
-        full._judge(part, len(part) + actual, b"", 0.0)
+        full.receiver._judge(part, len(part) + actual, b"", 0.0)
         if len(part) == HEADER_SIZE
         else Dropped(DropReason.MALFORMED, f"header part of {len(part)} bytes, not {HEADER_SIZE}")
     )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from webxdc_realtime import DropReason
+import contextlib
+from collections.abc import Callable
+
+import pytest
+
+from webxdc_realtime import PROFILES, DropReason, LocalProtocolError
 from webxdc_realtime.core.network import Conditions, NetworkState
 from webxdc_realtime.core.network_forms import parse_net
 
@@ -152,9 +157,9 @@ def test_frames_arriving_by_two_ways_reach_the_app_once() -> None:
     assert ben.received == [b"x", b"x"]
     assert ben.endpoint.counters.dropped["twice"] == 2
     ada.leave()
-    assert ben.endpoint._seen == {}  # forgotten with the peer
+    assert ben.endpoint.receiver._seen == {}  # forgotten with the peer
     ben.endpoint.set_dedupe(False)
-    assert ben.endpoint._fast
+    assert ben.endpoint.receiver._fast
 
 
 def test_a_sender_is_remembered_for_its_last_4096_frames_only() -> None:
@@ -168,3 +173,58 @@ def test_a_sender_is_remembered_for_its_last_4096_frames_only() -> None:
         ada.send(b".")
     ben.on_frame(first)  # so old that it is new again
     assert ben.received.count(b"first") == 2
+
+
+CHANGES: dict[str, Callable[[Tab], object]] = {
+    "nothing": lambda tab: None,
+    "setListener(null)": lambda tab: tab.channel and tab.channel.set_listener("null"),
+    "setListener(fn) again": lambda tab: tab.channel and tab.channel.set_listener("function"),
+    "a second join": lambda tab: tab.endpoint.join(),
+    "leave": lambda tab: tab.leave(),
+}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_delayed_or_held_frame_meets_the_page_as_it_is_when_its_time_comes(
+    profile: str, change: str
+) -> None:
+    """The receiver's state when a frame's delay ends decides, as when it arrives then."""
+
+    def outcome(how: str) -> tuple[list[bytes], int, dict[str, int]]:
+        link = Link()
+        ada, ben = (link.tab(addr=name, profile=profile).join() for name in ("ada", "ben"))
+        if how == "delayed":
+            everyone((ada, ben), NetworkState(all=Conditions(delay=50)))
+        elif how == "held":
+            everyone((ada, ben), NetworkState(offline={"ben": "hold"}))
+
+        def make_change() -> None:
+            # Refused as the profile says: nothing changed, in both runs alike.
+            with contextlib.suppress(LocalProtocolError):
+                CHANGES[change](ben)
+            ben.flush()
+
+        if how == "now":
+            make_change()
+            ada.send(b"x")
+        else:
+            ada.send(b"x")
+            make_change()
+            if how == "delayed":
+                link.run()
+            else:
+                everyone((ada, ben), NetworkState())
+        counters = ben.endpoint.counters
+        dropped = {k: v for k, v in counters.dropped.items() if k in ("left", "no_listener")}
+        return ben.received, counters.frames_delivered, dropped
+
+    now = outcome("now")
+    for how in ("delayed", "held"):
+        got = outcome(how)
+        if change == "leave":
+            # Left, the page is off the channel: without a delay the frame never comes; with
+            # one, it is in the glue's hands already, and dropped when due, as "left".
+            assert got == (now[0], now[1], {"left": 1}), how
+        else:
+            assert got == now, how

@@ -10,7 +10,6 @@ from __future__ import annotations
 from webxdc_realtime import (
     HEADER_SIZE,
     UINT8ARRAY_TAG,
-    Batch,
     Data,
     Dropped,
     DropReason,
@@ -57,7 +56,7 @@ def test_a_replayed_data_frame_is_dropped_identical_payloads_are_not() -> None:
 def test_a_replay_inside_one_message_is_dropped() -> None:
     a, b = listening(), listening()
     one, two = sent(a, b"1"), sent(a, b"2")
-    batch = Batch(b)
+    batch = b.receiver
     batch.start(one + two + one + two)
     assert batch.run() == 2
     reasons = []
@@ -110,7 +109,7 @@ def test_data_and_announcements_are_numbered_apart() -> None:
 def test_a_cut_run_forgets_the_frames_the_app_did_not_get() -> None:
     a, b = listening(), listening()
     message = b"".join(sent(a, bytes([i])) for i in range(4))
-    batch = Batch(b)
+    batch = b.receiver
     batch.start(message)
     assert batch.run() == 4
     batch.cut(1)  # the app replaced its listener by another function: same verdicts
@@ -139,7 +138,7 @@ def test_the_senders_remembered_are_bounded_in_messages_too() -> None:
     b = listening()
     first = frame(FrameKind.DATA, (0).to_bytes(8, "big"), 5, b"p")
     others = b"".join(frame(FrameKind.DATA, n.to_bytes(8, "big"), 0, b"p") for n in range(1, 4097))
-    batch = Batch(b)
+    batch = b.receiver
     batch.start(first + others)
     assert batch.run() == 4097
     assert batch.done
@@ -151,7 +150,7 @@ def test_a_cut_run_of_a_sender_heard_before_restores_its_last_and_goes_on_from_t
     before = sent(a, b"x")
     assert isinstance(b.receive(before, len(before)), Data)
     message = b"".join(sent(a, bytes([i])) for i in range(3))
-    batch = Batch(b)
+    batch = b.receiver
     batch.start(message)
     assert batch.run() == 3
     batch.cut(0)  # the app got none of them: judged again, after the frame heard before

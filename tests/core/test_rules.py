@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from webxdc_realtime import PROFILES, Profile, Rule, export_rules, profile_named
+from webxdc_realtime import PROFILES, FrameKind, Profile, Rule, export_rules, profile_named
 from webxdc_realtime.core.rules import CALLS, in_, not_, over, rules_digest
 
 
@@ -92,3 +92,19 @@ def test_a_message_is_rendered_with_the_facts_and_the_limit() -> None:
     assert rule.render({"length": 128001}) == (
         "realtime listener data is too large: 128001 bytes, the limit is 128000 bytes"
     )
+
+
+def test_the_table_carries_the_frame_layout_and_the_contract_its_codes() -> None:
+    from webxdc_realtime.browser.contract import Received, export_contract
+    from webxdc_realtime.core.frame import HEADER_SIZE, encode_header
+
+    layout = export_rules()["frame"]
+    header = encode_header(FrameKind.DATA, b"t" * 16, b"sender-8", 258, 7)
+    assert isinstance(layout, dict) and layout["header_size"] == HEADER_SIZE
+    assert header[layout["kind_at"]] == FrameKind.DATA
+    assert header[layout["sender_at"] : layout["sender_at"] + 8] == b"sender-8"
+    assert int.from_bytes(header[layout["seq_at"] : layout["seq_at"] + 4], "big") == 258
+    assert int.from_bytes(header[layout["length_at"] : layout["length_at"] + 4], "big") == 7
+    codes = export_contract()["received"]
+    assert codes == {"NOTHING": 0, "DELIVER": 1, "NEEDS_PAYLOAD": 2}
+    assert set(codes.values()) == {int(code) for code in Received}

@@ -9,7 +9,7 @@ posts them. Every message goes through:
 - ``decode_header`` on each frame: it returns, or raises ``RemoteProtocolError``;
 - five receiving endpoints in different states (listening on the fast path; a listener
   that takes no data; network conditions set; a relay's de-duplication; one that leaves
-  and joins again), each judging the message as the glue does (``Batch``);
+  and joins again), each judging the message as the glue does (``Receiver``);
 - a sixth that gets each frame alone, as ``[header, payload]``, its header part cut at a
   random length now and then.
 
@@ -37,11 +37,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: import the package from the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "py_src"))
 
+import webxdc_realtime
 from webxdc_realtime import (
     HEADER_SIZE,
     MAX_PAYLOAD,
     UINT8ARRAY_TAG,
-    Batch,
     Data,
     Dropped,
     DropReason,
@@ -238,10 +238,10 @@ class Receiver:
     alone: bool = False  # each frame alone, as [header, payload]
     toggles: bool = False  # leaves and joins again now and then
     outcomes: Counter[str] = field(default_factory=Counter)
-    batch: Batch = field(init=False)
+    batch: webxdc_realtime.Receiver = field(init=False)
 
     def __post_init__(self) -> None:
-        self.batch = Batch(self.endpoint)
+        self.batch = self.endpoint.receiver
 
 
 def receivers(ids: Callable[[], bytes]) -> list[Receiver]:

@@ -9,10 +9,10 @@ Two kinds of object, as in the browser:
 
 - :class:`Endpoint`, one per page (tab or iframe): whether the page is in the
   channel, its id on the wire (random per stay, so another tab of the same account
-  is another peer, row 12), its counters, the peers heard from, and which channel
-  object receives. It judges every arriving frame (its receiving side, ``_receiving``).
+  is another peer, row 12), its counters, and which channel object receives. Every
+  arriving frame is judged by its :class:`~webxdc_realtime.core.receiver.Receiver`.
 - :class:`Channel`, what ``joinRealtimeChannel()`` returns to the app. Its calls are
-  decided by the host profile's rules (``_rules``): SPEC.md section 2 under
+  decided by the host profile's rules (``rules``): SPEC.md section 2 under
   ``strict``, the real hosts' laxer ways under ``desktop`` and ``mobile``.
 
 Rules kept here, under every profile (SPEC.md section 2):
@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import secrets
 import struct
-from collections import deque
 from collections.abc import Callable
 
 from .errors import LocalProtocolError
-from .events import (
-    Counters,
-)
+from .events import Counters
 from .frame import (
     ANNOUNCE_MAX,
     HEADER_SIZE,
@@ -44,7 +41,7 @@ from .frame import (
     encode_header,
 )
 from .network import NOW, Network, NetworkState, Verdict
-from .receiving import _PREFIX_SIZE, Receiving
+from .receiver import PREFIX_SIZE, Receiver
 from .rules import (
     DEFAULT_PROFILE,
     SILENT_LISTENERS,
@@ -119,7 +116,7 @@ class Channel:
         length : int or None
             Bytes to send; None if the data cannot be read as bytes.
         bytes_ok : bool, optional
-            Whether the data can be read as bytes (see ``_rules``); by default,
+            Whether the data can be read as bytes (see ``rules``); by default,
             whether it is a Uint8Array with a length.
 
         Returns
@@ -167,7 +164,7 @@ def _random_peer_id() -> bytes:
     return secrets.token_bytes(PEER_ID_SIZE)
 
 
-class Endpoint(Receiving):
+class Endpoint:
     """What one browsing context (tab or iframe) holds: its stay in the channel.
 
     Parameters
@@ -223,22 +220,35 @@ class Endpoint(Receiving):
         self.peer_id: bytes | None = None
         self.current: Channel | None = None
         self.counters = Counters()
-        self.peers: set[bytes] = set()
-        self.names: dict[bytes, str] = {}
-        self.network: Network | None = None
         self.outbox: list[bytes] = []
         self._seq = 0  # data frames of this stay
         self._announced = 0  # announcements of this stay: numbered apart (see _frame_header)
-        self._data_prefix = b""
         self._data_head = b""  # a data frame's first 28 bytes: prefix and our peer id
-        self._delivering = False
-        self._fast = False  # delivering, on a perfect network: the receive fast path applies
-        self._dedupe = False
-        self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
-        # The last sequence number heard from each sender, data and announcements apart
-        # (see _replayed; a cut run restores it, see _batch).
-        self._last: dict[bytes, int] = {}
-        self._last_announced: dict[bytes, int] = {}
+        self.receiver = Receiver(
+            scope, self.counters, lambda: self._announcement(FrameKind.PEER_PRESENT)
+        )
+        # Frames in: the receiver's (see there).
+        self.receive = self.receiver.receive
+        self.receive_parts = self.receiver.receive_parts
+        self.accept = self.receiver.accept
+        self.reject = self.receiver.reject
+        self.due = self.receiver.due
+        self.set_dedupe = self.receiver.set_dedupe
+
+    @property
+    def peers(self) -> set[bytes]:
+        """Ids of the other peers heard from in the latest stay that have not left."""
+        return self.receiver.peers
+
+    @property
+    def names(self) -> dict[bytes, str]:
+        """The addresses of peers, by id, as they announced them."""
+        return self.receiver.names
+
+    @property
+    def network(self) -> Network | None:
+        """The network's conditions as this peer sees them; None: a perfect network."""
+        return self.receiver.network
 
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
@@ -282,7 +292,6 @@ class Endpoint(Receiving):
         elif rule.member is False and self.member:
             self.outbox.append(self._frame_header(FrameKind.PEER_LEFT, 0))
             self.member = False
-            self.peers.clear()
         if rule.trash:
             channel.trashed = True
         if rule.listen:
@@ -294,12 +303,11 @@ class Endpoint(Receiving):
         self.member = True
         self.peer_id = self._make_peer_id()
         self.counters = Counters()
-        self.peers = set()
+        self.receiver.enter(self.peer_id, self.counters)
         self._seq = self._announced = 0
         self._data_head = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
-            : _PREFIX_SIZE + PEER_ID_SIZE
+            : PREFIX_SIZE + PEER_ID_SIZE
         ]
-        self._data_prefix = self._data_head[:_PREFIX_SIZE]
         self.outbox.append(self._announcement(FrameKind.PEER_JOINED))
 
     def _announcement(self, kind: FrameKind) -> bytes:
@@ -307,22 +315,10 @@ class Endpoint(Receiving):
 
     def _update_delivery(self) -> None:
         current = self.current
-        self._delivering = (
+        delivering = (
             self.member and current is not None and current.listener not in SILENT_LISTENERS
         )
-        self._fast = self._delivering and self.network is None and not self._dedupe
-
-    def set_dedupe(self, on: bool) -> None:
-        """Frames come by two ways (BroadcastChannel and a relay): deliver each once.
-
-        Parameters
-        ----------
-        on : bool
-            Whether to tell frames seen already (by sender, kind and sequence number).
-        """
-        self._dedupe = on
-        self._seen.clear()
-        self._update_delivery()
+        self.receiver.configure(self.member, delivering)
 
     def _frame_header(self, kind: FrameKind, payload_length: int) -> bytes:
         assert self.peer_id is not None
@@ -358,20 +354,12 @@ class Endpoint(Receiving):
         Returns
         -------
         release : list of int
-            Held frames (and updates) to deliver now, in order.
+            Held frames (and updates) whose time has come, in order (a frame then goes
+            through :meth:`due`).
         drop : list of int
             Held ones to forget.
         """
-        if self.network is None:
-            self.network = Network(self.addr, state)
-            release: list[int] = []
-            drop: list[int] = []
-        else:
-            release, drop = self.network.set(state)
-        if state.perfect and not self.network.holding:
-            self.network = None  # back to the fast path
-        self._update_delivery()
-        return release, drop
+        return self.receiver.set_network(state, self.addr)
 
     def judge_update(self, sender: str, uid: str, size: int, now: float) -> Verdict | int:
         """Return the network's verdict on an update from ``sender`` (held, never lost).
@@ -392,6 +380,7 @@ class Endpoint(Receiving):
         Verdict or int
             Deliver after these delays, or the id of the held update.
         """
-        if self.network is None:
+        network = self.receiver.network
+        if network is None:
             return NOW
-        return self.network.judge(sender, uid.encode(), size, now, reliable=True)
+        return network.judge(sender, uid.encode(), size, now, reliable=True)

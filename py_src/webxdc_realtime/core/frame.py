@@ -6,7 +6,7 @@ Every frame that crosses the BroadcastChannel has this layout (big-endian)::
     0      2    magic, b"WX"
     2      1    version, 1
     3      1    kind: 1 data, 2 peer joined, 3 peer left, 4 peer present
-    4      16   topic: the scope hash (see ``_scope``)
+    4      16   topic: the scope hash (see ``scope``)
     20     8    sender: the peer id, random per join
     28     4    seq: the sender's frame counter, from 0 at each join, wrapping at 2**32;
                 data frames and announcements are counted apart
@@ -14,12 +14,17 @@ Every frame that crosses the BroadcastChannel has this layout (big-endian)::
     36     ...  payload: the app's data; in "joined" and "present", the sender's
                 address (UTF-8, at most 256 bytes), so that peers can name each other
 
-The header has a fixed size so that the glue can hand the core the header and the
-payload's length, and the payload never has to be copied into Python. On a
-BroadcastChannel a frame travels as two parts, ``[header, payload]``: structured
-cloning then copies the payload once each way, as it does for a raw
-BroadcastChannel message, and the receiver's payload part is already a fresh
-Uint8Array of its own buffer, ready for the app.
+The header has a fixed size, so that a frame can be judged by its header and the
+payload's length alone: a large frame (over 8 KiB) travels alone as two parts,
+``[header, payload]``, and only its header enters Python. Smaller frames travel in
+*messages of frames*, back to back::
+
+    message = frame frame ...        each frame: a header, then its payload; its
+                                     length field says where the next one starts
+
+(:func:`frame_end`, :func:`split_message`). The glue walks a message too, to hand each
+payload to the app: :data:`LAYOUT` tells it where the fields are (exported with the rules
+table), so that the layout is written here only.
 
 The decoder accepts only well-formed frames of a version it knows; for anything
 else it raises :class:`RemoteProtocolError`, and nothing else.
@@ -44,6 +49,17 @@ SEQ_MODULUS: Final = 2**32
 _HEADER = struct.Struct(">2sBB16s8sII")
 HEADER_SIZE: Final = _HEADER.size
 """Bytes before the payload in every frame (36)."""
+
+
+LAYOUT: Final = {
+    "header_size": HEADER_SIZE,
+    "kind_at": 3,
+    "sender_at": 4 + TOPIC_SIZE,
+    "seq_at": 4 + TOPIC_SIZE + PEER_ID_SIZE,
+    "length_at": HEADER_SIZE - 4,
+}
+"""Where the fields are in a header (offsets in bytes), for the glue: the length field is
+4 bytes, big-endian, as are the sequence number (4) and the sender (8)."""
 
 
 class FrameKind(enum.IntEnum):
@@ -158,3 +174,50 @@ def decode_header(head: bytes | bytearray | memoryview, frame_length: int) -> Fr
             f"{frame_kind.name} frame carries {length} bytes, an address is at most {ANNOUNCE_MAX}"
         )
     return FrameHeader(frame_kind, topic, sender, seq, length)
+
+
+def frame_end(message: bytes, pos: int) -> int:
+    """Return where the frame that starts at ``pos`` of a message of frames ends.
+
+    A length field that points past the end of the message makes the rest of it one
+    frame, which the decoder then drops as malformed (its length does not match); so do
+    bytes too few for a header.
+
+    Parameters
+    ----------
+    message : bytes
+        Frames back to back.
+    pos : int
+        Where a frame starts, ``pos < len(message)``.
+
+    Returns
+    -------
+    int
+        The end of the frame, at most ``len(message)``.
+    """
+    size = len(message)
+    if size - pos < HEADER_SIZE:
+        return size
+    length = int.from_bytes(message[pos + HEADER_SIZE - 4 : pos + HEADER_SIZE], "big")
+    return min(size, pos + HEADER_SIZE + length)
+
+
+def split_message(message: bytes) -> list[bytes]:
+    """Split a message of frames into its frames (see :func:`frame_end`).
+
+    Parameters
+    ----------
+    message : bytes
+        Frames back to back.
+
+    Returns
+    -------
+    list of bytes
+        Each frame, in order (the last may be malformed).
+    """
+    out, pos = [], 0
+    while pos < len(message):
+        end = frame_end(message, pos)
+        out.append(message[pos:end])
+        pos = end
+    return out

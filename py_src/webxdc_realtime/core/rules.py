@@ -58,6 +58,7 @@ from .errors import (
     TRASHED,
     ErrorType,
 )
+from .frame import LAYOUT
 from .updates import GET_ALL_UPDATES_DEPRECATED, SEND_UPDATE_INTERVAL, SEND_UPDATE_MAX_SIZE
 
 Call = Literal["join", "setListener", "send", "leave"]
@@ -420,10 +421,10 @@ def export_rules() -> dict[str, object]:
     Returns
     -------
     dict
-        ``{"version", "default", "limit", "uint8array", "silent_listeners",
-        "profiles": {name: profile}, "webxdc": {defaults and messages of the rest of
-        the API}, "digest"}``; ``digest`` is a hash of the rest, which the glue compares
-        with the live core's.
+        ``{"version", "default", "limit", "uint8array", "silent_listeners", "frame": {where
+        the header's fields are}, "profiles": {name: profile}, "webxdc": {defaults and
+        messages of the rest of the API}, "digest"}``; ``digest`` is a hash of the rest,
+        which the glue compares with the live core's.
     """
     table: dict[str, object] = {
         "version": 1,
@@ -431,6 +432,7 @@ def export_rules() -> dict[str, object]:
         "limit": MAX_PAYLOAD,
         "uint8array": UINT8ARRAY_TAG,
         "silent_listeners": sorted(SILENT_LISTENERS),
+        "frame": dict(LAYOUT),
         "profiles": {name: profile.export() for name, profile in PROFILES.items()},
         "webxdc": {
             "send_update_interval": SEND_UPDATE_INTERVAL,

@@ -24,6 +24,7 @@ both (IndexedDB) and hands them back to :class:`UpdateLog` when the page starts.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -294,20 +295,22 @@ class UpdateLog:
             return None
         return self._store(record)
 
-    def after(self, serial: int) -> list[Stored]:
+    def after(self, serial: float) -> list[Stored]:
         """Return every update with a serial above ``serial``, in serial order.
 
         Parameters
         ----------
-        serial : int
-            As given to ``setUpdateListener``.
+        serial : float
+            As given to ``setUpdateListener``, read as a JS number (``Number(x)``): one
+            that is not finite counts as 0, a fraction as its floor, below 0 as 0.
 
         Returns
         -------
         list of Stored
             The updates.
         """
-        return [stored for stored in self._log if stored.serial > serial]
+        start = max(0, math.floor(serial)) if math.isfinite(serial) else 0
+        return [stored for stored in self._log if stored.serial > start]
 
     def delivery(self, stored: Stored) -> str:
         """Return the JSON of what the listener gets: the update, ``serial``, ``max_serial``.

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..core.batch import split_message
 from ..core.channel import Endpoint
 from ..core.errors import MAX_PAYLOAD
 from ..core.events import Data, PeerJoined, PeerLeft, PeerPresent
+from ..core.frame import split_message
 from ..core.rules import UINT8ARRAY_TAG
 from ..core.scope import Scope
 from .relay import split_relay

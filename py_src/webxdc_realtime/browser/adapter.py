@@ -1,18 +1,7 @@
 """The browser adapter: the one module that imports ``js`` and ``pyodide``.
 
-The JS glue makes one :class:`BrowserEndpoint` per page and calls it once per app call
-or received frame. Arguments and results are JS primitives, converted implicitly, with
-no proxy made per message: headers cross the boundary as latin-1 strings (one char per
-byte), which costs less than a Uint8Array proxy each way. Payloads never enter Python. A
-:class:`~webxdc_realtime.LocalProtocolError` comes back as a *value*: a JS ``Error`` or
-``TypeError`` carrying the contract's message, which the glue throws into the app
-(``if (result instanceof Error) throw result``). Raised instead, it would reach the app
-wrapped in Pyodide's ``PythonError``, with a Python traceback for a message.
-
-Calls that change whether the page is in the channel (a join, a leave, a send that
-re-joins under the ``mobile`` profile) answer with a *reply*, a JS object
-``{frames, member, ...}``: the announcements to post first, in order, and whether the
-page is in the channel afterwards (the glue opens or closes its BroadcastChannel).
+It carries out the contract of :mod:`webxdc_realtime.browser.contract` (read that first):
+what the JS glue calls, and what each call gives back. Behind it, the core decides.
 """
 
 from __future__ import annotations
@@ -23,17 +12,20 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from .core.batch import Batch
-from .core.channel import Channel, Endpoint
-from .core.errors import LocalProtocolError
-from .core.events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
-from .core.frame import HEADER_SIZE
-from .core.network import NetworkError, Verdict
-from .core.network_forms import parse_net, state_from_json, to_json, with_changes
-from .core.rules import export_rules
-from .core.scope import Scope
-from .core.send_to_chat import Message, check
-from .core.updates import Record, Stored, UpdateLog, parse_record
+from ..core.channel import Channel, Endpoint
+from ..core.errors import LocalProtocolError
+from ..core.events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
+from ..core.frame import HEADER_SIZE
+from ..core.network import NOW, NetworkError
+from ..core.network_forms import parse_net, state_from_json, to_json, with_changes
+from ..core.rules import export_rules
+from ..core.scope import Scope
+from ..core.send_to_chat import Message, check
+from ..core.updates import Record, Stored, UpdateLog, parse_record
+from .contract import Received
+
+# Plain ints: what crosses to JS as a number, in no time.
+_NOTHING, _DELIVER, _NEEDS_PAYLOAD = (int(code) for code in Received)
 
 _RULES_DIGEST = str(export_rules()["digest"])
 
@@ -139,7 +131,7 @@ class BrowserEndpoint:
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
         self._tap = False
-        self._batch = Batch(self.endpoint)
+        self._receiver = self.endpoint.receiver
 
     def set_dedupe(self, on: bool) -> None:
         """Frames come by BroadcastChannel and a relay: deliver each once."""
@@ -160,86 +152,63 @@ class BrowserEndpoint:
     def receive(
         self, header: str, payload_length: int, payload: str | None = None, now: float = 0.0
     ) -> Any:
-        """Judge a frame by its header part (latin-1 str).
-
-        ``True``: deliver the payload to the current channel object's listener; a
-        str: post this frame (latin-1), the answer to a join; ``False``: nothing to do;
-        ``None``: call again with the payload (latin-1; an announcement, which carries
-        its sender's address). With a network set (pass ``now``, ms): ``{after: [ms,
-        ...]}`` to deliver later (twice: a duplicate), ``{held: id}`` to keep until
-        :meth:`set_network` releases it. While tapped, a drop is ``{dropped: reason}``.
-        """
-        endpoint = self.endpoint
+        """Judge a frame that came alone, by its header part (latin-1): a verdict."""
+        receiver = self._receiver
         try:
             head = header.encode("latin-1")
             if payload is None:
-                if endpoint.accept(head, payload_length):
-                    return True  # the common case, in as few steps as can be
+                if receiver.accept(head, payload_length):
+                    return _DELIVER  # the common case, in as few steps as can be
                 body = None
             else:
                 body = payload.encode("latin-1")
         except UnicodeEncodeError:  # a string from another page, not one char per byte
-            event: Event = endpoint.reject(len(header) + payload_length, "not bytes")
+            event: Event = receiver.reject(len(header) + payload_length, "not bytes")
         else:
-            event = endpoint.receive_parts(head, payload_length, body, now)
+            event = receiver.receive_parts(head, payload_length, body, now)
         return self._verdict(event)
 
-    def receive_batch(self, message: Any, now: float) -> Any:
-        """Start judging a message of frames (a Uint8Array; see ``_batch``).
+    def due(self, payload_length: int) -> Any:
+        """Judge again a frame the network delayed or held, now its time has come."""
+        dropped = self._receiver.due(payload_length)
+        return _DELIVER if dropped is None else self._verdict(dropped)
 
-        Returns the first step. A number ``n``: hand the next ``abs(n)`` frames' payloads
-        to the listener now, in order (each well-formed: its payload length is in its
-        header's last 4 bytes); then, if ``n > 0``, call :meth:`receive_more`, and if
-        ``n < 0``, the message is done. ``0``: done. An object ``{start, end, verdict,
-        done}``: the frame at ``start:end`` of the message was judged on its own, with
-        the verdict :meth:`receive` would give (never null); ``done`` says whether it
-        was the last.
-        """
-        batch = self._batch
-        batch.start(message.to_bytes())
-        if not self._tap:
-            # The common case, in as few Python steps as can be: one run, the whole message.
-            count = batch.run()
-            if count:
-                return -count if batch.done else count
+    def receive_batch(self, message: Any, now: float) -> Any:
+        """Start judging a message of frames (a Uint8Array): its first step."""
+        self._receiver.start(message.to_bytes())
         return self.receive_more(now)
 
     def receive_more(self, now: float) -> Any:
         """Judge the next step of the message taken by :meth:`receive_batch`."""
-        batch = self._batch
-        if batch.done:
-            return 0
-        if not self._tap:
-            count = batch.run()
-            if count:
-                return -count if batch.done else count
-        start, end, event = batch.next(now)
+        receiver = self._receiver
+        start = receiver.pos
+        if not self._tap:  # while tapped, frame by frame: the devtools see each
+            count = receiver.run()
+            if count or receiver.done:
+                return _to_js({"run": count, "start": start, "done": receiver.done})
+        start, end, event = receiver.next(now)
         return _to_js(
-            {"start": start, "end": end, "verdict": self._verdict(event), "done": batch.done}
+            {"frame": self._verdict(event), "start": start, "end": end, "done": receiver.done}
         )
 
     def cut(self, delivered: int) -> None:
-        """Take back the current run's frames after the first ``delivered`` (see ``_batch``).
-
-        The app is about to call the core from its listener: the rest of the run is
-        judged afresh, in the state the call leaves.
-        """
-        self._batch.cut(delivered)
+        """Take back the run's frames after the first ``delivered``: the app calls the core."""
+        self._receiver.cut(delivered)
 
     def _verdict(self, event: Event) -> Any:
         if isinstance(event, Data):
-            return True
+            return _DELIVER
         if isinstance(event, PeerJoined):
-            return event.reply.decode("latin-1")
+            return _to_js({"answer": event.reply.decode("latin-1")})
         if isinstance(event, NeedsPayload):
-            return None
+            return _NEEDS_PAYLOAD
         if isinstance(event, Later):
             return _to_js({"after": list(event.delays)})
         if isinstance(event, Held):
             return _to_js({"held": event.held})
         if self._tap and isinstance(event, Dropped):
             return _to_js({"dropped": event.reason.value})
-        return False
+        return _NOTHING
 
     def set_network(self, state: str) -> Any:
         """Take the network's state (JSON): ``{active, release: [ids], drop: [ids]}``."""
@@ -263,11 +232,11 @@ class BrowserEndpoint:
         return to_json(new)
 
     def judge_update(self, sender: str, uid: str, size: int, now: float) -> Any:
-        """Return the network's word on an update: ``True`` (now), ``{after}``, ``{held}``."""
+        """Return the network's word on an update: ``DELIVER`` (now), ``{after}``, ``{held}``."""
         verdict = self.endpoint.judge_update(sender, uid, size, now)
         if isinstance(verdict, int):
             return _to_js({"held": verdict})
-        return True if verdict == _NOW else _to_js({"after": list(verdict.delays)})
+        return _DELIVER if verdict == NOW else _to_js({"after": list(verdict.delays)})
 
     def stats(self) -> Any:
         """Return the counters of the page's latest stay and its peers, as a JS object."""
@@ -281,9 +250,6 @@ class BrowserEndpoint:
         return _to_js(stats)
 
 
-_NOW = Verdict((0.0,))
-
-
 def parse_network(text: str) -> Any:
     """Read ``?net=`` / ``data-net``: the state (JSON), or a JS error naming what is wrong."""
     try:
@@ -293,7 +259,7 @@ def parse_network(text: str) -> Any:
 
 
 class BrowserUpdates:
-    """The page's update log: the glue's handle on :class:`~webxdc_realtime._updates.UpdateLog`.
+    """The page's update log: the glue's handle on :class:`~webxdc_realtime.core.updates.UpdateLog`.
 
     Updates cross as JSON strings; a record as ``[uid, sender, text]``.
 
@@ -349,9 +315,9 @@ class BrowserUpdates:
             return None
         return _to_js({**self._stored(stored), "notify": self.log.notification(stored)})
 
-    def after(self, serial: int) -> Any:
-        """``setUpdateListener(cb, serial)``: the deliveries (JSON) of every later update."""
-        return to_js([self.log.delivery(s) for s in self.log.after(int(serial))])
+    def after(self, serial: float) -> Any:
+        """``setUpdateListener(cb, serial)`` (``Number(serial)``): the deliveries (JSON)."""
+        return to_js([self.log.delivery(s) for s in self.log.after(float(serial))])
 
     def _stored(self, stored: Stored) -> dict[str, Any]:
         return {

@@ -1,0 +1,94 @@
+"""What crosses between the JS glue and the Python core in the page: the contract, once.
+
+The glue (``js_glue/page.js``, ``updates.js``, ``api.js``, ``network.js``) calls the
+adapter (:mod:`webxdc_realtime.browser.adapter`), one call per app call or received
+message. Arguments are JS primitives, converted implicitly, with no proxy made per
+message: frame headers cross as latin-1 strings, one char per byte (cheaper than a
+Uint8Array proxy each way); a message of frames crosses as a Uint8Array, read in one copy.
+Results are JS primitives, or small objects whose one distinctive key names them. The
+codes below are exported into ``webxdc.js`` at build time (``contract`` beside the rules
+table, with the frame layout, ``frame``), so that the glue names them as the core does.
+
+An app's misuse comes back as a *value*, a JS ``Error`` or ``TypeError`` with the
+contract's message (SPEC.md), which the glue throws (``if (result instanceof Error)
+throw result``): raised, it would reach the app wrapped in Pyodide's ``PythonError``.
+A bad frame never becomes an exception.
+
+=========================================  ================================================
+the glue calls                             and gets
+=========================================  ================================================
+``BrowserEndpoint(chat, instance,          the page's endpoint: ``channel_name``,
+profile, addr)``                           ``updates_name``, ``network_name``,
+                                           ``relay_subject``, ``header_size``,
+                                           ``rules_digest``
+``endpoint.join()``                        a *reply* with the new ``channel``; or an Error
+``channel.set_listener(typeof fn)``        nothing; or an Error
+``channel.send(toStringTag, length,        the header (str): post header + payload; an
+bytes_ok)``                                Error; or a reply with ``header`` (null: not
+                                           sent) and ``log`` (for the console, or "")
+``channel.leave()``                        a reply
+``endpoint.receive(header,                 a *verdict* on one frame that came alone
+payload.length[, payload, now])``
+``endpoint.due(payload.length)``           the verdict on a frame the network delayed or
+                                           held, when its time comes: ``DELIVER`` or not
+``endpoint.receive_batch(message, now)``,  a *step* of judging a message of frames
+``endpoint.receive_more(now)``
+``endpoint.cut(delivered)``                the app is about to call the core during a run
+                                           it got only this many frames of: the rest is
+                                           taken back, judged again in the next step
+``endpoint.set_network(json)``,            the network's conditions (see ``network.js``)
+``network_change``, ``judge_update``
+``endpoint.stats()``, ``set_tap(on)``,     counters; tell the devtools why frames drop;
+``set_dedupe(on)``                         frames come two ways (a relay)
+``BrowserUpdates(...)`` and its methods    the update log (see ``updates.js``)
+``send_to_chat(...)``                      ``[rejection, data key]``
+=========================================  ================================================
+
+A *reply* is ``{frames, member, ...}``: announcements to post first, in order, and
+whether the page is in the channel afterwards (the glue opens or closes its
+BroadcastChannel).
+
+A *verdict* on a frame is one of:
+
+- a :class:`Received` code: ``DELIVER`` (hand the payload to the listener of the channel
+  object that receives, now), ``NOTHING`` (dropped, or an announcement taken in),
+  ``NEEDS_PAYLOAD`` (call ``receive`` again with the payload: an announcement names its
+  sender; at most 256 bytes);
+- ``{answer: frame}``: post this frame (latin-1), the answer to a peer's join;
+- ``{after: [ms, ...]}``: the network delays it (twice: a duplicate); call ``due`` when
+  each delay ends;
+- ``{held: id}``: the network holds it until ``set_network`` releases that id (then
+  ``due``) or drops it;
+- ``{dropped: reason}``: dropped, said only while tapped (the devtools are open).
+
+A *step* of a message of frames is one of:
+
+- ``{run: n, start, done}``: hand the next ``n`` frames from byte ``start`` to the
+  listener, in order, each a fresh Uint8Array of its payload (each header says its
+  payload's length, see ``frame``); then, unless ``done``, ask for the next step;
+- ``{frame: verdict, start, end, done}``: the frame at ``start:end`` of the message was
+  judged on its own, with this verdict (its header is the first ``header_size`` bytes).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Received(enum.IntEnum):
+    """The verdicts on a frame that are a number (the others are objects; see above)."""
+
+    NOTHING = 0
+    DELIVER = 1
+    NEEDS_PAYLOAD = 2
+
+
+def export_contract() -> dict[str, object]:
+    """Return the codes the glue names, as JSON data, for ``webxdc.js``.
+
+    Returns
+    -------
+    dict
+        ``{"received": {"NOTHING": 0, "DELIVER": 1, "NEEDS_PAYLOAD": 2}}``.
+    """
+    return {"received": {code.name: code.value for code in Received}}
