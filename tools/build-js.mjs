@@ -9,7 +9,7 @@ if (!wheel || !version || !rules) throw new Error("usage: node tools/build-js.mj
 const table = JSON.parse(fs.readFileSync(rules, "utf8"));
 
 await esbuild.build({
-  entryPoints: ["js_glue/index.js"],
+  entryPoints: ["js_glue/webxdc/index.js"],
   bundle: true,
   format: "iife",
   target: "es2022",

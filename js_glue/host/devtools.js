@@ -9,6 +9,7 @@
  * "in" from each receiver, with what became of it), "update" (from its sender),
  * "update-in" (from each receiver), "network" (the conditions now in force).
  */
+import { el } from "../shared/dom.js";
 import { decode as decodeMsgpack } from "@msgpack/msgpack";
 import uPlot from "uplot";
 
@@ -23,18 +24,6 @@ const WINDOW_S = 60;
  *   preview: number[] | string, fates: Map<string, string>,
  * }} Entry
  */
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attrs]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 /**
  * A payload, shown as JSON or msgpack when it parses, as text when it reads as text, else hex.

@@ -8,18 +8,17 @@
  * The page is served at the command's reserved prefix (`/_webxdc-realtime/`) of the app's
  * origin, the app at its root: our own paths here are relative, the app's absolute. When
  * the command says the app changed (server-sent events), every peer reloads, those in
- * tabs of their own too: our webxdc.js listens on RELOAD_CHANNEL.
+ * tabs of their own too: our webxdc.js listens on RELOAD_CHANNEL (js_glue/shared).
  *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`.
  */
 
-import { RELOAD_CHANNEL } from "../live-reload.js";
+import { el } from "../shared/dom.js";
+import { NAMES, PEER_NAME_PREFIX, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { Devtools, describe } from "./devtools.js";
 
-const PEER_NAME_PREFIX = "webxdc-realtime-peer:"; // as js_glue/config.js reads it
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger
-const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
 const COLOURS = ["#6d4aff", "#e0457b", "#1f9d74", "#e8891c", "#2f80ed", "#9b51e0", "#c0392b", "#16a085"];
 
 /**
@@ -60,18 +59,6 @@ function runtimeOf(addr) {
   const peer = host.peers.find((p) => p.addr === addr);
   const frame = /** @type {HTMLIFrameElement | null | undefined} */ (peer?.card?.querySelector("iframe"));
   return /** @type {any} */ (frame?.contentWindow)?.webxdcRealtime ?? null;
-}
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attrs]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
 }
 
 /** @returns {Identity} a name not in use */

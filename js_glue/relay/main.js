@@ -2,7 +2,7 @@
 /**
  * The relay's client in the page: the NATS project's own (`@nats-io/nats-core`, its
  * WebSocket connect), bundled on its own as dist/relay.mjs, which only pages with a relay
- * load (js_glue/relay-link.js imports it). It reconnects by itself, to another server of
+ * load (js_glue/webxdc/relay-link.js imports it). It reconnects by itself, to another server of
  * the cluster if there is one, and says so through `onStatus`.
  */
 import { wsconnect } from "@nats-io/nats-core";

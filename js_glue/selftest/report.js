@@ -4,6 +4,8 @@
  * as plain text, to paste into an issue.
  */
 
+import { el } from "../shared/dom.js";
+
 /** @typedef {import("./check.js").Result} Result */
 /**
  * @typedef {object} State
@@ -14,18 +16,6 @@
  */
 
 const LABEL = { pass: "pass", differs: "differs", "not observable": "not observable", pending: "waiting" };
-
-/**
- * @param {string} tag
- * @param {Record<string, string>} [attrs]
- * @param {Array<Node | string>} [children]
- */
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 /** @param {Result[]} rows */
 function counts(rows) {

@@ -2,7 +2,8 @@
 
 The core implements ``window.webxdc.joinRealtimeChannel()`` as SPEC.md settles it:
 the app's calls in, frames out; frames in, events out. It never imports ``js`` or
-``pyodide``, owns no timer, and never reads a payload. The JS glue owns the
+``pyodide``, owns no timer, and never reads the app's data (frames are judged by
+their headers; a message of frames passes through in one copy). The JS glue owns the
 BroadcastChannel and the app's callback and moves the bytes; the rules are here.
 
 Usage, with any transport (tests use an in-memory link)::

@@ -1,4 +1,4 @@
-"""Sends made within one task travel together (wire.js, ``_batch``), in real Chromium:
+"""Sends made within one task travel together (wire.js, ``core.receiver``), in real Chromium:
 fewer BroadcastChannel messages, and SPEC.md whole: order, duplicates, fresh arrays,
 nothing after a leave, a listener replaced mid-message takes the next payload."""
 

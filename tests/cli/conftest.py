@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from webxdc_realtime.host.pytest_plugin import PEER_NAME_PREFIX
+
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).parent / "webxdc-realtime"
 PINGBOARD = ROOT / "tests" / "apps" / "pingboard"
-PEER_PREFIX = "webxdc-realtime-peer:"
 
 
 class Run:
@@ -121,7 +122,7 @@ class HostPage:
     def peers(self) -> list[Any]:
         """The peers' frames, in the page's order."""
         names = self.js("host.peers.filter((p) => !p.away).map((p) => p.addr)")
-        frames = {f.name: f for f in self.page.frames if f.name.startswith(PEER_PREFIX)}
+        frames = {f.name: f for f in self.page.frames if f.name.startswith(PEER_NAME_PREFIX)}
         by_addr = {name.split('"addr":"', 1)[1].split('"', 1)[0]: f for name, f in frames.items()}
         return [by_addr[addr] for addr in names]
 

@@ -1,7 +1,7 @@
 """JS values an app may pass to ``send`` or ``setListener``, as plain data for tests.
 
 A value is a small dict (a *descriptor*), which the CPython tests read here the way the
-glue reads the real value (``js_glue/rules.js``, ``readBytes``), and which the browser
+glue reads the real value (``js_glue/webxdc/rules.js``, ``readBytes``), and which the browser
 tests build into the real JS value (``tests/browser/pages/sequence.js``). The
 differential test compares the two readings' outcomes.
 

@@ -1,4 +1,4 @@
-"""Messages of frames (``_batch``): judged in runs, cut when the app calls mid-run, and
+"""Messages of frames (``core.receiver``): judged in runs, cut when the app calls mid-run, and
 judged as the same frames one per message would be."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ posts them. Every message goes through:
   random length now and then.
 
 Each verdict is checked against a reference decoder written here from the frame layout
-(``_frame``'s docstring), independent of the core's: a malformed frame is dropped as
+(``core.frame``'s docstring), independent of the core's: a malformed frame is dropped as
 ``malformed``, a well-formed one of another chat as ``foreign_topic``, and so on; only
 well-formed data of our chat from another peer reaches the app, with exactly its
 payload. Every frame is counted as received, and every drop under its reason. An

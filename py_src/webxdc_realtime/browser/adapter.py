@@ -336,5 +336,5 @@ def send_to_chat(
     base64: bool,
     plain_text: bool,
 ) -> Any:
-    """``sendToChat``: ``[rejection, data key]`` (see ``_send_to_chat.check``)."""
+    """``sendToChat``: ``[rejection, data key]`` (see ``core.send_to_chat.check``)."""
     return to_js(list(check(Message(text, file, name, data_keys, blob, base64, plain_text))))

@@ -1,6 +1,6 @@
 """What crosses between the JS glue and the Python core in the page: the contract, once.
 
-The glue (``js_glue/page.js``, ``updates.js``, ``api.js``, ``network.js``) calls the
+The glue (``js_glue/webxdc/``: ``page.js``, ``updates.js``, ``api.js``, ``network.js``) calls the
 adapter (:mod:`webxdc_realtime.browser.adapter`), one call per app call or received
 message. Arguments are JS primitives, converted implicitly, with no proxy made per
 message: frame headers cross as latin-1 strings, one char per byte (cheaper than a

@@ -1,9 +1,9 @@
 """The channel state machine: the app's calls in, frames out; frames in, events out.
 
 This module does not know which browser, tab or transport it runs in. It owns no
-timer and no I/O, and it never sees a payload: a send is described by the data's
-type tag and length and answered with the header that goes before the payload;
-a received frame is judged by its header and length alone.
+timer and no I/O, and it never reads the app's data: a send is described by the data's
+type tag and length and answered with the header that goes before the payload; a
+received frame is judged by its header and length alone (by the receiver).
 
 Two kinds of object, as in the browser:
 

@@ -159,7 +159,7 @@ class NetworkState:
         return sender_in is not None and receiver_in is not None and sender_in != receiver_in
 
     def export(self) -> dict[str, Any]:
-        """Return the JSON form (see ``_network_forms.state_from_json``)."""
+        """Return the JSON form (see ``network_forms.state_from_json``)."""
         return {
             "seed": self.seed,
             "all": self.all.export(),
@@ -173,20 +173,17 @@ class NetworkState:
 
 
 class Verdict(NamedTuple):
-    """What becomes of one arriving frame.
+    """What becomes of one arriving frame that is not held (a held one is an id instead).
 
     Attributes
     ----------
     delays : tuple of float
-        Deliver after each of these (ms); empty: not delivered now.
-    held : bool
-        Kept until the peers it is between are online again.
+        Deliver after each of these (ms); empty: dropped.
     reason : str
         Why it was dropped ("loss", "partition", "offline"), or "".
     """
 
     delays: tuple[float, ...]
-    held: bool = False
     reason: str = ""
 
 

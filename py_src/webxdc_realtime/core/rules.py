@@ -4,7 +4,7 @@ Rules are data here, in the manner of h11's transition tables, so that one table
 serves two readers: the core, which decides every call once Python is live, and the
 JS glue, which must decide the calls an app makes in the first second, while Python
 is still loading. ``make build`` embeds :func:`export_rules` in ``webxdc.js``; the
-glue's interpreter of it is a few lines (``js_glue/rules.js``), and a differential
+glue's interpreter of it is a few lines (``js_glue/webxdc/rules.js``), and a differential
 test runs random call sequences through both and compares every outcome.
 
 A call is decided on *facts*; the first rule of the call's list whose ``when``

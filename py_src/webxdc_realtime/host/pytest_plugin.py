@@ -34,6 +34,9 @@ import pytest
 if TYPE_CHECKING:  # the server (aiohttp) is imported when a test asks for an app, not before:
     from .server import ServerThread  # pytest loads this plugin in every run, Pyodide's too
 
+PEER_NAME_PREFIX = "webxdc-realtime-peer:"
+"""The peers' frame names start with it (js_glue/shared/host-page.js, the host page's)."""
+
 _FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -81,10 +84,7 @@ class Peer:
     def frame(self) -> Any:
         """The peer's frame (looked up anew: a reload makes a new one)."""
         for frame in self.run.page.frames:
-            if (
-                frame.name.startswith("webxdc-realtime-peer:")
-                and f'"addr":"{self.addr}"' in frame.name
-            ):
+            if frame.name.startswith(PEER_NAME_PREFIX) and f'"addr":"{self.addr}"' in frame.name:
                 return frame
         raise LookupError(f"{self} has no frame in the host page (removed, or in its own tab)")
 

@@ -27,9 +27,9 @@
  * convention); else made up for this tab and kept in sessionStorage across reloads.
  */
 
+import { NAMES, PEER_NAME_PREFIX } from "../shared/host-page.js";
+
 const IDENTITY_KEY = "webxdc-realtime/identity";
-/** `window.name` of a peer of our host page: this prefix, then JSON. */
-export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
 
 /**
  * @typedef {object} Config
@@ -147,8 +147,6 @@ function readIdentity(location, existing, storage, peer) {
   }
   return { selfAddr, selfName };
 }
-
-const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo"];
 
 /** @returns {{ selfAddr: string, selfName: string }} */
 export function makeIdentity() {

@@ -6,8 +6,7 @@
  * the chat's updates. Only where the command asked for it (`liveReload` in its config).
  */
 
-/** The BroadcastChannel the host page posts "reload" on. */
-export const RELOAD_CHANNEL = "webxdc-realtime/reload";
+import { RELOAD_CHANNEL } from "../shared/host-page.js";
 
 /** Reload this page when the host page says the app changed. */
 export function reloadWhenTold() {

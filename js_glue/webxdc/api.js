@@ -2,7 +2,7 @@
 /**
  * The rest of `window.webxdc` (SPEC-webxdc.md), beside `joinRealtimeChannel`: updates,
  * `sendToChat`, `importFiles`, and the members a host sets. The decisions are the core's
- * (`_updates.py`, `_send_to_chat.py`); this installs the functions and moves data.
+ * (`core/updates.py`, `core/send_to_chat.py`); this installs the functions and moves data.
  */
 
 /** @typedef {import("./updates.js").Updates} Updates */

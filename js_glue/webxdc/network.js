@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The network's conditions, the same at every peer of a chat and app instance, and the
- * frames they hold back. The core decides (`_network.py`: what a change means, what
+ * frames they hold back. The core decides (`core/network.py`: what a change means, what
  * becomes of each frame); this module carries a change to every peer (a BroadcastChannel
  * of the scope; kept in the origin's localStorage for peers that start later), hands it
  * to the core, and runs or forgets what the core held when it says so.

@@ -6,7 +6,7 @@
  * cross from Python than a typed array) and a payload. The first frame of a task goes at
  * once, alone (a lone send waits for nothing); those after it in the same task, payloads
  * up to GATHER_MAX bytes, gather back to back in one Uint8Array (a *message of frames*,
- * see `_batch.py`) and go together when the task ends (a microtask, no timer) or before
+ * see `core/frame.py`) and go together when the task ends (a microtask, no timer) or before
  * they grow over BATCH_MAX. One structured clone and one event on the other side for a
  * burst, instead of one per frame. A frame that goes alone travels as a message of one
  * frame if its payload is at most INLINE_MAX bytes, else as `[header, payload]`, the

@@ -42,7 +42,7 @@ export class RelayLink {
   sent = 0;
   received = 0;
   dropped = 0;
-  /** @type {import("./relay/main.js").RelayClient | null} */
+  /** @type {import("../relay/main.js").RelayClient | null} */
   client = null;
   /** @type {Array<() => void>} subscriptions asked for before the connection */
   waiting = [];
@@ -64,7 +64,7 @@ export class RelayLink {
         servers,
         token,
         name: "webxdc-realtime page",
-        onStatus: (/** @type {import("./relay/main.js").RelayStatus} */ s) => this.#status(s),
+        onStatus: (/** @type {import("../relay/main.js").RelayStatus} */ s) => this.#status(s),
       });
     } catch (error) {
       this.status = "refused";
@@ -74,12 +74,12 @@ export class RelayLink {
       return;
     }
     this.status = "connected";
-    this.server = /** @type {import("./relay/main.js").RelayClient} */ (this.client).server;
+    this.server = /** @type {import("../relay/main.js").RelayClient} */ (this.client).server;
     console.info(`${PREFIX}: connected to ${this.server}`);
     for (const subscribe of this.waiting.splice(0)) subscribe();
   }
 
-  /** @param {import("./relay/main.js").RelayStatus} s */
+  /** @param {import("../relay/main.js").RelayStatus} s */
   #status(s) {
     if (s.type === "disconnect") {
       this.status = "reconnecting";

@@ -1,0 +1,18 @@
+// @ts-check
+/**
+ * What the host page of `webxdc-realtime run` (js_glue/host/) and the glue in each of its
+ * peers (js_glue/webxdc/) agree on.
+ */
+
+/**
+ * `window.name` of a peer's frame or tab: this prefix, then JSON of its identity
+ * (`addr`, `name`), which the glue reads when it starts. (The pytest plugin finds the
+ * peers' frames by it: `webxdc_realtime.host.pytest_plugin.PEER_NAME_PREFIX`.)
+ */
+export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
+
+/** The BroadcastChannel the host page posts "reload" on when the app changed. */
+export const RELOAD_CHANNEL = "webxdc-realtime/reload";
+
+/** Names of peers, in the order the host page gives them (made-up identities use them too). */
+export const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
