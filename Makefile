@@ -18,7 +18,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build wheel xdc demo run bench soak fuzz lint test clean
+.PHONY: setup browser build wheel xdc demo run bench soak fuzz lint check test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -126,12 +126,18 @@ soak: build
 fuzz: setup
 	$(PY) tests/fuzz/fuzzer.py --frames 1000000
 
-lint: setup
+lint: $(VENV)/.stamp node_modules/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps bench
 	npx tsc -p jsconfig.json
+
+# The fast loop, while you work: lint, types, and every test that needs neither a browser nor
+# a build (the core, the command line's parts, the fuzzer's short run, the layering), in
+# CPython. Under 30 s once set up. `make test` runs everything.
+check: lint
+	$(PY) -m pytest -q -m "not browser" -p no:cacheprovider tests/core tests/cli tests/fuzz tests/test_layout.py
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test.

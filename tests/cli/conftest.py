@@ -23,6 +23,20 @@ COMMAND = Path(sys.executable).parent / "webxdc-realtime"
 PINGBOARD = ROOT / "tests" / "apps" / "pingboard"
 
 
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A runtime folder of the shape `make build` makes, its files stand-ins: for tests of
+    the server and the command that need no browser (so `make check` needs no build)."""
+    folder = tmp_path_factory.mktemp("runtime")
+    (folder / "host").mkdir()
+    (folder / "host" / "index.html").write_text('<script src="host/host.js"></script>')
+    (folder / "host" / "host.js").write_text("/* the host page */")
+    (folder / "webxdc.js").write_text("/* webxdc.js */")
+    (folder / "pyodide.mjs").write_text("export {};")
+    (folder / "pyodide.asm.wasm").write_bytes(b"\0asm\1\0\0\0")
+    return folder
+
+
 class Run:
     """A running `webxdc-realtime run`: its address and everything it printed so far."""
 

@@ -22,22 +22,23 @@ from webxdc_realtime.host import cli
 from .conftest import COMMAND, PINGBOARD, Run
 
 
-def test_the_command_refuses_bad_input(capsys: Any, tmp_path: Path) -> None:
-    assert cli.main(["run", str(PINGBOARD), "--peers", "0"]) == 2
+def test_the_command_refuses_bad_input(capsys: Any, tmp_path: Path, runtime: Path) -> None:
+    dist = ["--dist", str(runtime)]
+    assert cli.main(["run", str(PINGBOARD), "--peers", "0", *dist]) == 2
     assert "--peers must be 1 to 12, not 0" in capsys.readouterr().err
-    assert cli.main(["run", str(tmp_path / "nothing")]) == 2
+    assert cli.main(["run", str(tmp_path / "nothing"), *dist]) == 2
     assert "no such file or folder" in capsys.readouterr().err
     assert cli.main(["run", str(PINGBOARD), "--dist", str(tmp_path)]) == 2
     assert "run `make build`" in capsys.readouterr().err
-    assert cli.main(["run", "http://"]) == 2
+    assert cli.main(["run", "http://", *dist]) == 2
     assert "'http://' is not an http:// or https:// URL of a dev server" in (
         capsys.readouterr().err
     )
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> Run:
+def start(runtime: Path, *args: str, env: dict[str, str] | None = None) -> Run:
     process = subprocess.Popen(
-        [str(COMMAND), "run", *args],
+        [str(COMMAND), "run", *args, "--dist", str(runtime)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -57,14 +58,16 @@ def refused(port: int) -> bool:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_each_way_of_stopping_leaves_nothing_behind(tmp_path: Path, signum: int) -> None:
+def test_each_way_of_stopping_leaves_nothing_behind(
+    tmp_path: Path, runtime: Path, signum: int
+) -> None:
     xdc = tmp_path / "pingboard.xdc"
     with zipfile.ZipFile(xdc, "w") as archive:
         for path in sorted(PINGBOARD.iterdir()):
             archive.write(path, path.name)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    command = start(str(xdc), "--port", "0", env={**os.environ, "TMPDIR": str(temporary)})
+    command = start(runtime, str(xdc), "--port", "0", env={**os.environ, "TMPDIR": str(temporary)})
     port = port_of(command.url)
     (unpacked,) = temporary.iterdir()
     assert unpacked.name.startswith("webxdc-realtime-")
@@ -86,7 +89,7 @@ def test_each_way_of_stopping_leaves_nothing_behind(tmp_path: Path, signum: int)
     assert left == ""
 
 
-def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path) -> None:
+def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path, runtime: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -98,6 +101,7 @@ def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path) -> None:
             for path in sorted(PINGBOARD.iterdir()):
                 archive.write(path, path.name)
         command = start(
+            runtime,
             str(xdc),
             "--port",
             str(port),
@@ -154,11 +158,11 @@ def test_in_a_terminal_the_progress_line_is_rewritten_under_the_news() -> None:
     )
 
 
-def test_an_app_file_under_our_prefix_is_said_to_be_hidden(tmp_path: Path) -> None:
+def test_an_app_file_under_our_prefix_is_said_to_be_hidden(tmp_path: Path, runtime: Path) -> None:
     app = tmp_path / "app"
     (app / "_webxdc-realtime").mkdir(parents=True)
     (app / "index.html").write_text("<p>")
-    command = start(str(app), "--port", "0")
+    command = start(runtime, str(app), "--port", "0")
     try:
         assert command.said(
             "the app's own /_webxdc-realtime/ is hidden: that path is webxdc-realtime's runtime"

@@ -10,6 +10,7 @@ import http.client
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,11 +20,8 @@ from aiohttp import web
 from webxdc_realtime.host.dev_server import DevServer, is_loopback, looks_like_url
 from webxdc_realtime.host.server import CSP, PREFIX, Host, ServerThread, find_runtime
 
-from .conftest import ROOT
 from .test_terminal import in_thread
 from .vite_project import free_port
-
-RUNTIME = ROOT / "dist"
 
 
 def test_what_names_a_dev_server() -> None:
@@ -127,9 +125,9 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.fixture
-def proxied(upstream: Upstream) -> Iterator[ServerThread]:
+def proxied(upstream: Upstream, runtime: Path) -> Iterator[ServerThread]:
     source = DevServer(f"localhost:{upstream.port}")
-    server = ServerThread(Host(source, find_runtime(RUNTIME)))
+    server = ServerThread(Host(source, find_runtime(runtime)))
     said: list[str] = []
     server.call(lambda: asyncio.ensure_future(source.wait(said.append)))
     try:
@@ -211,10 +209,10 @@ def test_a_dev_server_that_went_away_is_said(proxied: ServerThread, upstream: Up
     assert b"does not answer (is it still running?)" in gone.body
 
 
-def test_a_dev_server_not_up_yet_is_waited_for() -> None:
+def test_a_dev_server_not_up_yet_is_waited_for(runtime: Path) -> None:
     port = free_port()
     source = DevServer(f"http://127.0.0.1:{port}")
-    server = ServerThread(Host(source, find_runtime(RUNTIME)))
+    server = ServerThread(Host(source, find_runtime(runtime)))
     said: list[str] = []
     try:
         server.call(lambda: asyncio.ensure_future(source.wait(said.append, interval=0.1)))
