@@ -112,8 +112,8 @@ run: build
 	$(VENV)/bin/webxdc-realtime run "$(APP)" $(ARGS)
 
 # Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
-# README's Performance section; then `webxdc-realtime run`'s time to live and memory per
-# peer. Never fails on time.
+# tables of bench/RESULTS.md; then `webxdc-realtime run`'s time to live and memory per
+# peer, also into bench/RESULTS.md. Never fails on time.
 bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py

@@ -4,8 +4,8 @@ Runs the command on tests/apps/pingboard (or --app: a folder, an .xdc, a dev ser
 with 1 to 4 peers, opens its host page in a new (cold) browser context, and waits for the
 command to print "peers: all N live". Memory is
 the PSS of every renderer process the page made, at steady state; the cost of a peer is
-the slope of that over N (least squares). Median of --reps runs. Prints a table; never
-fails on time.
+the slope of that over N (least squares). Median of --reps runs. Prints a table, and for
+the default app writes it into bench/RESULTS.md; never fails on time.
 
 Usage: python bench/host.py [--reps N] [--peers 1,2,3,4] [--app APP]
 """
@@ -13,6 +13,7 @@ Usage: python bench/host.py [--reps N] [--peers 1,2,3,4] [--app APP]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from run import pss_mib, renderers  # noqa: E402
+from run import pss_mib, renderers, write_section  # noqa: E402
 
 from cli.conftest import COMMAND, PINGBOARD, Run  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
@@ -84,19 +85,24 @@ def main() -> None:
             rows.append([peers, *(statistics.median(r[i] for r in runs) for i in range(3))])
             print(f"{peers} peers: {rows[-1][1]:.2f} s, {rows[-1][3]:.1f} MiB", flush=True)
         browser.close()
-    print()
-    print(f"`webxdc-realtime run` on {args.app}, median of {args.reps} (cold context)")
-    print()
-    print("| peers | command to all live, s | page open to all live, s | renderers' PSS, MiB |")
-    print("|---|---|---|---|")
-    for peers, live, page_says, memory in rows:
-        print(f"| {peers} | {live:.2f} | {page_says:.2f} | {memory:.1f} |")
+    shown = os.path.relpath(args.app, ROOT) if Path(args.app).exists() else args.app
+    lines = [
+        f"Run of {time.strftime('%Y-%m-%d')}, `webxdc-realtime run` on {shown}, median of "
+        f"{args.reps} (cold context).",
+        "",
+        "| peers | command to all live, s | page open to all live, s | renderers' PSS, MiB |",
+        "|---|---|---|---|",
+        *(f"| {p} | {live:.2f} | {page:.2f} | {memory:.1f} |" for p, live, page, memory in rows),
+    ]
     if len(rows) > 1:
         xs = [r[0] for r in rows]
-        ys = [r[3] for r in rows]
-        slope = statistics.linear_regression(xs, ys).slope
-        print()
-        print(f"memory per peer (slope over {xs[0]}-{xs[-1]} peers): {slope:.1f} MiB")
+        slope = statistics.linear_regression(xs, [r[3] for r in rows]).slope
+        lines += ["", f"Memory per peer (the slope over {xs[0]}-{xs[-1]} peers): {slope:.1f} MiB."]
+    markdown = "\n".join(lines)
+    print()
+    print(markdown)
+    if args.app == str(PINGBOARD):
+        write_section(markdown, "host")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Drives Debian's headless chromium (Playwright), pages on 127.0.0.1, one browser context
 per scenario. Every figure is the median of REPS repetitions, with min and max, beside
 its baseline from the same run. Prints a Markdown table; writes bench/results/latest.json
-and latest.md, and the README's Performance section. Never fails on time.
+and latest.md, and its table in bench/RESULTS.md. Never fails on time.
 
 Usage: python bench/run.py [--reps N] [--quick]
 """
@@ -428,20 +428,21 @@ def machine(browser: Any) -> dict[str, Any]:
     }
 
 
-def update_readme(markdown: str) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+def write_section(markdown: str, name: str) -> None:
+    """Put ``markdown`` between bench/RESULTS.md's markers ``<!-- NAME:start -->`` and end."""
+    results = ROOT / "bench" / "RESULTS.md"
+    text = results.read_text()
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         _, tail = rest.split(end, 1)
-        readme.write_text(f"{head}{start}\n{markdown}\n{end}{tail}")
+        results.write_text(f"{head}{start}\n{markdown}\n{end}{tail}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
+    parser.add_argument("--no-results", action="store_true", help="leave bench/RESULTS.md alone")
     parser.add_argument(
         "--only",
         choices=["messaging", "relay"],
@@ -481,8 +482,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     (RESULTS / "latest.md").write_text(markdown + "\n")
-    if not args.no_readme:
-        update_readme(markdown)
+    if not args.no_results:
+        write_section(markdown, "bench")
     print()
     print(markdown)
 

@@ -1,6 +1,6 @@
 // Makes dist/snapshot.bin.gz: a memory snapshot of a Pyodide interpreter that has already
 // started and imported our package (webxdc_realtime.browser.adapter included). The page restores
-// it instead of starting Python from scratch: several times faster (see README, Performance).
+// it instead of starting Python from scratch: several times faster (see bench/RESULTS.md).
 // Pyodide's snapshot API is private and experimental; the page checks dist/snapshot.json
 // against its Pyodide and package versions and falls back to a plain start on any mismatch.
 //

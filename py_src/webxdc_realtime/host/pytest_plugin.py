@@ -120,7 +120,7 @@ class Network:
 
     Every method changes the conditions through a peer's ``webxdcRealtime.network``, which
     gives them to every peer of the app, and returns the new state. See the README's
-    "Network conditions" for what each condition does.
+    "See and shape the network" for what each condition does.
     """
 
     def __init__(self, run: AppRun) -> None:
