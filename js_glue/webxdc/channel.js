@@ -8,7 +8,7 @@
  */
 
 /** @typedef {import("./page.js").Page} Page */
-/** @typedef {import("./runtime.js").PyChannel} PyChannel */
+/** @typedef {import("./contract.js").PyChannel} PyChannel */
 
 export class RealtimeChannel {
   /** @type {Page} */

@@ -122,7 +122,7 @@ export class NetworkControl {
 
   /**
    * Carry out the core's word on a frame or update: now, later, or when released.
-   * @param {import("./runtime.js").Verdict} verdict  a number (now), `{after: [ms...]}`
+   * @param {import("./contract.js").Verdict} verdict  a number (now), `{after: [ms...]}`
    *   or `{held: id}`
    * @param {() => void} deliver
    * @returns {string} what happened, for the devtools

@@ -20,10 +20,10 @@ import { EMPTY, Wire, exact, latin1 } from "./wire.js";
 
 /** @typedef {import("./rules.js").Table} Table */
 /** @typedef {import("./rules.js").Call} Call */
-/** @typedef {import("./runtime.js").PyEndpoint} PyEndpoint */
-/** @typedef {import("./runtime.js").PyChannel} PyChannel */
-/** @typedef {import("./runtime.js").Reply} Reply */
-/** @typedef {import("./runtime.js").Verdict} Verdict */
+/** @typedef {import("./contract.js").PyEndpoint} PyEndpoint */
+/** @typedef {import("./contract.js").PyChannel} PyChannel */
+/** @typedef {import("./contract.js").Reply} Reply */
+/** @typedef {import("./contract.js").Verdict} Verdict */
 /** @typedef {import("./network.js").NetworkControl} NetworkControl */
 /** @typedef {(kind: string, data: Record<string, unknown>) => void} Report */
 

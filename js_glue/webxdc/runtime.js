@@ -13,43 +13,9 @@
  * plain start.
  */
 
+import { SHAPES } from "./contract.js";
+
 /**
- * The adapter's side of the contract, as types: what each call returns is said once, in
- * webxdc_realtime/browser/contract.py.
- *
- * @typedef {object} Reply  a join, a leave, a send that re-joins
- * @property {string[]} frames  announcements to post first, in order (latin-1)
- * @property {boolean} member  whether the page is in the channel afterwards
- * @property {unknown} [channel]  a join: the core's new channel object
- * @property {string | null} [header]  a send: the data frame's header; null: not sent
- * @property {string} [log]  a send not sent: why, for the console ("" : nothing to say)
- *
- * @typedef {number | { answer: string } | { after: number[] } | { held: number } | { dropped: string }} Verdict
- *   a number: a `contract.received` code
- * @typedef {{ run: number, start: number, done: boolean } | { frame: Verdict, start: number, end: number, done: boolean }} Step
- *
- * @typedef {object} PyChannel  a `webxdc_realtime.browser.adapter.BrowserChannel`
- * @property {(givenType: string) => void | Error} set_listener
- * @property {(tag: string, length: number | undefined, bytesOk: boolean) => string | Reply | Error} send
- *   a string: the header, latin-1
- * @property {() => Reply | Error} leave
- * @property {unknown} [proxy]  the Python object the methods belong to
- *
- * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`
- * @property {() => Reply | Error} join
- * @property {(header: string, payloadLength: number, payload?: string, now?: number) => Verdict} receive
- * @property {(payloadLength: number) => Verdict} due
- * @property {(message: Uint8Array, now: number) => Step} receive_batch
- * @property {(now: number) => Step} receive_more
- * @property {(delivered: number) => void} cut
- * @property {(on: boolean) => void} set_tap
- * @property {() => Record<string, unknown>} stats
- * @property {number} header_size
- * @property {string} channel_name
- * @property {string} rules_digest
- * @property {string} relay_subject  the relay's subject of the scope's frames
- * @property {unknown} [proxy]  the Python object the methods belong to
- *
  * @typedef {object} Timings  milliseconds since the script started
  * @property {"snapshot" | "plain"} mode  how Python started
  * @property {number} pyodide  Python is up (`loadPyodide()` done, or the snapshot restored)
@@ -127,7 +93,7 @@ export async function loadRuntime({
   if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime.browser.adapter");
-  const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile, selfAddr);
+  const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile, selfAddr, SHAPES);
   return {
     endpoint,
     browser,

@@ -5,9 +5,12 @@ adapter (:mod:`webxdc_realtime.browser.adapter`), one call per app call or recei
 message. Arguments are JS primitives, converted implicitly, with no proxy made per
 message: frame headers cross as latin-1 strings, one char per byte (cheaper than a
 Uint8Array proxy each way); a message of frames crosses as a Uint8Array, read in one copy.
-Results are JS primitives, or small objects whose one distinctive key names them. The
-codes below are exported into ``webxdc.js`` at build time (``contract`` beside the rules
-table, with the frame layout, ``frame``), so that the glue names them as the core does.
+Results are JS primitives, or small objects whose one distinctive key names them; the glue
+hands the adapter the makers of those objects (``js_glue/webxdc/contract.js``, ``SHAPES``),
+so that each is made in JS by a call with primitives, a fifth of what converting a dict
+costs. The codes below are exported into ``webxdc.js`` at build time (``contract`` beside
+the rules table, with the frame layout, ``frame``), so that the glue names them as the
+core does.
 
 An app's misuse comes back as a *value*, a JS ``Error`` or ``TypeError`` with the
 contract's message (SPEC.md), which the glue throws (``if (result instanceof Error)
@@ -18,7 +21,7 @@ A bad frame never becomes an exception.
 the glue calls                             and gets
 =========================================  ================================================
 ``BrowserEndpoint(chat, instance,          the page's endpoint: ``channel_name``,
-profile, addr)``                           ``updates_name``, ``network_name``,
+profile, addr, SHAPES)``                   ``updates_name``, ``network_name``,
                                            ``relay_subject``, ``header_size``,
                                            ``rules_digest``
 ``endpoint.join()``                        a *reply* with the new ``channel``; or an Error
