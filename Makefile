@@ -22,14 +22,17 @@ TEST_PYODIDE := build/pyodide-test
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
-# Debian's chromium; test tools cannot download browsers here.
+# Debian's chromium and firefox-esr; test tools cannot download browsers here.
 browser:
-	@if command -v chromium >/dev/null || [ -n "$$CHROMIUM" ]; then exit 0; fi; \
+	@missing=""; \
+	command -v chromium >/dev/null || [ -n "$$CHROMIUM" ] || missing="chromium chromium-driver"; \
+	command -v firefox-esr >/dev/null || [ -n "$$FIREFOX" ] || missing="$$missing firefox-esr"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's chromium and chromium-driver"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  echo "Installing Debian's $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-	  echo "No chromium found: install Debian's chromium, or set CHROMIUM=/path/to/chrome" >&2; exit 1; \
+	  echo "Missing: $$missing. Install Debian's packages, or set CHROMIUM= / FIREFOX= to a browser" >&2; exit 1; \
 	fi
 
 $(VENV)/.stamp: requirements-dev.txt pyproject.toml

@@ -6,8 +6,7 @@
 
 /**
  * `window.name` of a peer's frame or tab: this prefix, then JSON of its identity
- * (`addr`, `name`), which the glue reads when it starts. (The pytest plugin finds the
- * peers' frames by it: `webxdc_realtime.host.pytest_plugin.PEER_NAME_PREFIX`.)
+ * (`addr`, `name`), which the glue reads when it starts.
  */
 export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
 

@@ -114,8 +114,8 @@ def site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def context(chromium: Any) -> Iterator[Any]:
-    ctx = chromium.new_context()
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context()
     try:
         yield ctx
     finally:
@@ -206,11 +206,11 @@ class UserApp:
 
 
 @pytest.fixture
-def user_app(tmp_path: Path, chromium: Any) -> Iterator[UserApp]:
+def user_app(tmp_path: Path, browser: Any) -> Iterator[UserApp]:
     folder = tmp_path / "my-app"
     shutil.copytree(ROOT / "dist", folder, ignore=shutil.ignore_patterns(".stamp"))
     with serve(tmp_path) as url:
-        context = chromium.new_context()
+        context = browser.new_context()
         try:
             yield UserApp(folder, url + "/my-app/", context)
         finally:

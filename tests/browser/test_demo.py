@@ -47,10 +47,10 @@ def test_the_copy_of_the_example_is_the_spec_s() -> None:
 
 
 @pytest.fixture
-def demo_tabs(chromium: Any) -> Iterator[tuple[Tab, Tab]]:
+def demo_tabs(browser: Any) -> Iterator[tuple[Tab, Tab]]:
     assert (SITE / "index.html").exists(), "run `make build`"
     with serve(SITE) as url:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         try:
             ada, ben = Tab(context.new_page()), Tab(context.new_page())
             ada.page.goto(url + "/#addr=ada@example.org&name=Ada")

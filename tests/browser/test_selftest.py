@@ -43,10 +43,10 @@ def selftest_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def reports(chromium: Any, selftest_url: str) -> Iterator[dict[str, list[dict[str, Any]]]]:
+def reports(browser: Any, selftest_url: str) -> Iterator[dict[str, list[dict[str, Any]]]]:
     """Two copies per profile, all six tabs at once, each profile in its own chat; and one
     copy alone. Returns each tab's report (``window.selftest``) once every pair is done."""
-    context = chromium.new_context()
+    context = browser.new_context()
     tabs: dict[str, Tab] = {}
     for profile in PROFILES:
         for name in ("Ada", "Ben"):

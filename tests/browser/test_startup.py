@@ -8,12 +8,16 @@ from typing import Any
 
 import pytest
 
+from conftest import engine
+
 from .conftest import ROOT, UserApp, wait_for
 
 pytestmark = pytest.mark.browser
 
 
-def test_default_start_restores_the_snapshot_and_plain_tabs_talk_to_it(fresh: Any) -> None:
+def test_default_start_restores_the_snapshot_and_plain_tabs_talk_to_it(
+    fresh: Any, browser: Any
+) -> None:
     snap = fresh("app.html", wait=False)
     plain = fresh("plain.html", wait=False)
     snap.wait_live()
@@ -31,7 +35,10 @@ def test_default_start_restores_the_snapshot_and_plain_tabs_talk_to_it(fresh: An
     for tab in (snap, plain):  # the heaps `make soak` watches
         memory = tab.js("webxdcRealtime.memory()")
         assert memory["wasm"] >= 16 * 2**20 and memory["wasm"] % 65536 == 0, memory
-        assert memory["js"] > 0, memory
+        if engine(browser) == "chromium":
+            assert memory["js"] > 0, memory
+        else:  # only Chromium says (performance.memory)
+            assert memory["js"] is None, memory
 
 
 @pytest.fixture

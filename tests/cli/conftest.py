@@ -16,15 +16,13 @@ from typing import Any
 
 import pytest
 
-from webxdc_realtime.host.pytest_plugin import PEER_NAME_PREFIX
-
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).parent / "webxdc-realtime"
 PINGBOARD = ROOT / "tests" / "apps" / "pingboard"
 
 
 @pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stand_in(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A runtime folder of the shape `make build` makes, its files stand-ins: for tests of
     the server and the command that need no browser (so `make check` needs no build)."""
     folder = tmp_path_factory.mktemp("runtime")
@@ -134,11 +132,12 @@ class HostPage:
         raise AssertionError(f"peers not live: {statuses}")
 
     def peers(self) -> list[Any]:
-        """The peers' frames, in the page's order."""
-        names = self.js("host.peers.filter((p) => !p.away).map((p) => p.addr)")
-        frames = {f.name: f for f in self.page.frames if f.name.startswith(PEER_NAME_PREFIX)}
-        by_addr = {name.split('"addr":"', 1)[1].split('"', 1)[0]: f for name, f in frames.items()}
-        return [by_addr[addr] for addr in names]
+        """The peers' frames, in the page's order (by their cards' iframes)."""
+        frames = [
+            element.content_frame()
+            for element in self.page.query_selector_all("section.peer iframe")
+        ]
+        return [frame for frame in frames if frame is not None]
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from webxdc_realtime.host import cli
 from .conftest import COMMAND, PINGBOARD, Run
 
 
-def test_the_command_refuses_bad_input(capsys: Any, tmp_path: Path, runtime: Path) -> None:
-    dist = ["--dist", str(runtime)]
+def test_the_command_refuses_bad_input(capsys: Any, tmp_path: Path, stand_in: Path) -> None:
+    dist = ["--dist", str(stand_in)]
     assert cli.main(["run", str(PINGBOARD), "--peers", "0", *dist]) == 2
     assert "--peers must be 1 to 12, not 0" in capsys.readouterr().err
     assert cli.main(["run", str(tmp_path / "nothing"), *dist]) == 2
@@ -59,7 +59,7 @@ def refused(port: int) -> bool:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_each_way_of_stopping_leaves_nothing_behind(
-    tmp_path: Path, runtime: Path, signum: int
+    tmp_path: Path, stand_in: Path, signum: int
 ) -> None:
     xdc = tmp_path / "pingboard.xdc"
     with zipfile.ZipFile(xdc, "w") as archive:
@@ -67,7 +67,7 @@ def test_each_way_of_stopping_leaves_nothing_behind(
             archive.write(path, path.name)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    command = start(runtime, str(xdc), "--port", "0", env={**os.environ, "TMPDIR": str(temporary)})
+    command = start(stand_in, str(xdc), "--port", "0", env={**os.environ, "TMPDIR": str(temporary)})
     port = port_of(command.url)
     (unpacked,) = temporary.iterdir()
     assert unpacked.name.startswith("webxdc-realtime-")
@@ -89,7 +89,7 @@ def test_each_way_of_stopping_leaves_nothing_behind(
     assert left == ""
 
 
-def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path, runtime: Path) -> None:
+def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path, stand_in: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -101,7 +101,7 @@ def test_a_taken_port_is_said_and_another_one_used(tmp_path: Path, runtime: Path
             for path in sorted(PINGBOARD.iterdir()):
                 archive.write(path, path.name)
         command = start(
-            runtime,
+            stand_in,
             str(xdc),
             "--port",
             str(port),
@@ -158,11 +158,11 @@ def test_in_a_terminal_the_progress_line_is_rewritten_under_the_news() -> None:
     )
 
 
-def test_an_app_file_under_our_prefix_is_said_to_be_hidden(tmp_path: Path, runtime: Path) -> None:
+def test_an_app_file_under_our_prefix_is_said_to_be_hidden(tmp_path: Path, stand_in: Path) -> None:
     app = tmp_path / "app"
     (app / "_webxdc-realtime").mkdir(parents=True)
     (app / "index.html").write_text("<p>")
-    command = start(runtime, str(app), "--port", "0")
+    command = start(stand_in, str(app), "--port", "0")
     try:
         assert command.said(
             "the app's own /_webxdc-realtime/ is hidden: that path is webxdc-realtime's runtime"

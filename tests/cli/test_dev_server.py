@@ -125,9 +125,9 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.fixture
-def proxied(upstream: Upstream, runtime: Path) -> Iterator[ServerThread]:
+def proxied(upstream: Upstream, stand_in: Path) -> Iterator[ServerThread]:
     source = DevServer(f"localhost:{upstream.port}")
-    server = ServerThread(Host(source, find_runtime(runtime)))
+    server = ServerThread(Host(source, find_runtime(stand_in)))
     said: list[str] = []
     server.call(lambda: asyncio.ensure_future(source.wait(said.append)))
     try:
@@ -209,10 +209,10 @@ def test_a_dev_server_that_went_away_is_said(proxied: ServerThread, upstream: Up
     assert b"does not answer (is it still running?)" in gone.body
 
 
-def test_a_dev_server_not_up_yet_is_waited_for(runtime: Path) -> None:
+def test_a_dev_server_not_up_yet_is_waited_for(stand_in: Path) -> None:
     port = free_port()
     source = DevServer(f"http://127.0.0.1:{port}")
-    server = ServerThread(Host(source, find_runtime(runtime)))
+    server = ServerThread(Host(source, find_runtime(stand_in)))
     said: list[str] = []
     try:
         server.call(lambda: asyncio.ensure_future(source.wait(said.append, interval=0.1)))

@@ -54,9 +54,9 @@ def app_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def served(app_dir: Path, runtime: Path) -> Iterator[tuple[ServerThread, list[dict[str, Any]]]]:
+def served(app_dir: Path, stand_in: Path) -> Iterator[tuple[ServerThread, list[dict[str, Any]]]]:
     statuses: list[dict[str, Any]] = []
-    host = Host(Files(load_app(app_dir)), find_runtime(runtime), peers=3, profile="mobile")
+    host = Host(Files(load_app(app_dir)), find_runtime(stand_in), peers=3, profile="mobile")
     host.on_status = statuses.append
     server = ServerThread(host)
     try:
@@ -234,8 +234,8 @@ def test_events_tell_the_host_page_to_reload(served: Any) -> None:
             received += connection.recv(4096)
 
 
-def test_with_a_relay_the_csp_lets_the_page_reach_its_servers_only(runtime: Path) -> None:
-    host = Host(Files(load_app(PINGBOARD)), find_runtime(runtime))
+def test_with_a_relay_the_csp_lets_the_page_reach_its_servers_only(stand_in: Path) -> None:
+    host = Host(Files(load_app(PINGBOARD)), find_runtime(stand_in))
     host.relay = "ws://tok@127.0.0.1:9222,ws://tok@127.0.0.1:9223"
     assert "connect-src 'self' data: blob: ws://127.0.0.1:9222 ws://127.0.0.1:9223;" in (
         host.csp_header
@@ -252,8 +252,8 @@ def test_the_runtime_must_be_built(tmp_path: Path) -> None:
         find_runtime(tmp_path)
 
 
-def test_the_server_stops_with_an_open_event_stream(app_dir: Path, runtime: Path) -> None:
-    server = ServerThread(Host(Files(load_app(app_dir)), find_runtime(runtime)))
+def test_the_server_stops_with_an_open_event_stream(app_dir: Path, stand_in: Path) -> None:
+    server = ServerThread(Host(Files(load_app(app_dir)), find_runtime(stand_in)))
     connection, _ = open_events(server)
     started = time.monotonic()
     closing = threading.Thread(target=server.close)

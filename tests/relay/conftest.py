@@ -43,13 +43,13 @@ def site() -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page(chromium: Any, site: str) -> Iterator[Callable[..., Tab]]:
+def browser_page(browser: Any, site: str) -> Iterator[Callable[..., Tab]]:
     """``browser_page(path)``: a page in a browser context of its own (another "device")."""
     contexts: list[Any] = []
 
     def open_page(path: str, wait: bool = True, context: Any = None) -> Tab:
         if context is None:
-            context = chromium.new_context()
+            context = browser.new_context()
             contexts.append(context)
         tab = Tab(context.new_page())
         tab.page.goto(site + (path if path.startswith("/") else f"{PAGES}/{path}"))

@@ -70,9 +70,9 @@ def test_updates_travel_through_the_relay_too(relay: Relay, browser_page: Any) -
 
 
 def test_a_page_with_both_ways_gets_each_frame_once(
-    relay: Relay, browser_page: Any, chromium: Any
+    relay: Relay, browser_page: Any, browser: Any
 ) -> None:
-    context = chromium.new_context()
+    context = browser.new_context()
     try:
         a = browser_page(relayed(relay, "both"), context=context)
         b = browser_page(

@@ -34,9 +34,6 @@ import pytest
 if TYPE_CHECKING:  # the server (aiohttp) is imported when a test asks for an app, not before:
     from .server import ServerThread  # pytest loads this plugin in every run, Pyodide's too
 
-PEER_NAME_PREFIX = "webxdc-realtime-peer:"
-"""The peers' frame names start with it (js_glue/shared/host-page.js, the host page's)."""
-
 _FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -82,11 +79,16 @@ class Peer:
 
     @property
     def frame(self) -> Any:
-        """The peer's frame (looked up anew: a reload makes a new one)."""
-        for frame in self.run.page.frames:
-            if frame.name.startswith(PEER_NAME_PREFIX) and f'"addr":"{self.addr}"' in frame.name:
-                return frame
-        raise LookupError(f"{self} has no frame in the host page (removed, or in its own tab)")
+        """The peer's frame (looked up anew: a reload makes a new one).
+
+        Found by its card's iframe in the host page: a frame's name, as Playwright reports
+        it, is not kept up to date in every engine (Firefox).
+        """
+        element = self.run.page.query_selector(f'section[data-addr="{self.addr}"] iframe')
+        frame = element.content_frame() if element is not None else None
+        if frame is None:
+            raise LookupError(f"{self} has no frame in the host page (removed, or in its own tab)")
+        return frame
 
     def evaluate(self, expression: str, arg: Any = None) -> Any:
         """Evaluate JavaScript in this peer's page."""
