@@ -24,12 +24,18 @@ def test_the_readme_shows_the_example_as_it_is() -> None:
     assert EXAMPLE.read_text().strip() in readme
 
 
-def test_the_example_runs_standalone_with_the_plugins_own_browser(tmp_path: Path) -> None:
-    """No conftest of ours: the entry point loads the plugin, which starts its own Chromium."""
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_the_example_runs_standalone_with_the_plugins_own_browser(
+    tmp_path: Path, engine: str
+) -> None:
+    """No conftest of ours: the entry point loads the plugin, which starts its own browser."""
     copy = tmp_path / "test_example.py"
     shutil.copy(EXAMPLE, copy)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(copy), "-q", "-p", "no:cacheprovider"],
+        [
+            *(sys.executable, "-m", "pytest", str(copy), "-p", "no:cacheprovider"),
+            *("--webxdc-browser", engine),
+        ],
         cwd=ROOT,  # APP = "demo", relative to where pytest runs
         capture_output=True,
         text=True,
@@ -38,6 +44,7 @@ def test_the_example_runs_standalone_with_the_plugins_own_browser(tmp_path: Path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+    assert f"webxdc-realtime: peers in {engine} (/" in done.stdout
 
 
 def test_peers_by_name_added_reloaded_and_reset(webxdc_app: Any) -> None:

@@ -14,9 +14,10 @@ is live, and returns an :class:`AppRun` with one :class:`Peer` per peer and the
         ...
         app.network.heal()
 
-Options: ``--webxdc-chromium PATH`` (default ``$CHROMIUM``, else ``chromium`` on the PATH),
-``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default the one installed
-with the package, else this checkout's ``dist/``). Playwright must be installed
+Options: ``--webxdc-browser chromium|firefox`` (default chromium), ``--webxdc-executable
+PATH`` (default ``$CHROMIUM`` or ``chromium`` on the PATH; ``$FIREFOX`` or ``firefox-esr``
+for Firefox), ``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default the one
+installed with the package, else this checkout's ``dist/``). Playwright must be installed
 (``pip install 'webxdc-realtime[pytest]'``); its own browser download is not needed.
 """
 
@@ -34,6 +35,9 @@ import pytest
 if TYPE_CHECKING:  # the server (aiohttp) is imported when a test asks for an app, not before:
     from .server import ServerThread  # pytest loads this plugin in every run, Pyodide's too
 
+BROWSERS = ("chromium", "firefox")
+"""The engines the plugin drives (``--webxdc-browser``)."""
+
 _FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -50,12 +54,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the plugin's options."""
     group = parser.getgroup("webxdc-realtime", "webxdc apps with several peers")
     group.addoption(
-        "--webxdc-chromium",
+        "--webxdc-browser",
+        choices=BROWSERS,
+        default="chromium",
+        help="the engine to run the peers in (default chromium)",
+    )
+    group.addoption(
+        "--webxdc-executable",
+        "--webxdc-chromium",  # its first name, when only Chromium was driven
         default=None,
-        help="Chromium or Chrome to drive (default: $CHROMIUM, else chromium on the PATH)",
+        help="the browser's executable (default: $CHROMIUM, else chromium on the PATH; "
+        "for firefox: $FIREFOX, else firefox-esr or firefox on the PATH)",
     )
     group.addoption("--webxdc-headed", action="store_true", help="show the browser")
     group.addoption("--webxdc-dist", default=None, help="webxdc-realtime's built dist/ folder")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which browser the peers run in."""
+    name = config.getoption("webxdc_browser")
+    executable = config.getoption("webxdc_executable") or _installed(name) or "not found"
+    return f"webxdc-realtime: peers in {name} ({executable})"
 
 
 class Peer:
@@ -255,26 +274,41 @@ class AppRun:
 
 @pytest.fixture(scope="session")
 def webxdc_browser(pytestconfig: pytest.Config) -> Iterator[Any]:  # pragma: no cover
-    """Headless Chromium, driven by Playwright, for the whole session.
+    """Launch the browser (``--webxdc-browser``), headless, for the session (Playwright).
 
-    (Our own suite overrides it with its browser; ``tests/plugin/test_plugin.py`` runs
-    this one, in a pytest of its own, in a subprocess.)
+    Chromium is launched as it is; Firefox through Playwright's ``moz-firefox`` channel
+    (WebDriver BiDi: an installed Firefox, no download). (Our own suite overrides this
+    fixture with its browsers; ``tests/plugin/test_plugin.py`` runs this one, in a pytest of
+    its own, in a subprocess.)
     """
     from playwright.sync_api import sync_playwright
 
-    executable = (
-        pytestconfig.getoption("webxdc_chromium")
-        or os.environ.get("CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    flags = [f for f in _FLAGS if not (pytestconfig.getoption("webxdc_headed") and "headless" in f)]
+    name = pytestconfig.getoption("webxdc_browser")
+    headed = pytestconfig.getoption("webxdc_headed")
+    executable = pytestconfig.getoption("webxdc_executable") or _installed(name)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=flags)
+        if name == "firefox":
+            browser = playwright.firefox.launch(
+                channel="moz-firefox", executable_path=executable, headless=not headed
+            )
+        else:
+            flags = [f for f in _FLAGS if not (headed and "headless" in f)]
+            browser = playwright.chromium.launch(executable_path=executable, args=flags)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def _installed(name: str) -> str | None:
+    """Find the browser called ``name`` on this machine, if it is there."""
+    candidates = {
+        "chromium": ("CHROMIUM", "chromium", "chromium-browser"),
+        "firefox": ("FIREFOX", "firefox-esr", "firefox"),
+    }[name]
+    return os.environ.get(candidates[0]) or next(
+        (found for command in candidates[1:] if (found := shutil.which(command))), None
+    )
 
 
 @pytest.fixture
