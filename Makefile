@@ -18,7 +18,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build wheel xdc demo run bench soak fuzz lint check test clean
+.PHONY: setup browser build wheel xdc demo run bench soak fuzz matrix lint check test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -120,6 +120,12 @@ run: build
 bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py
+
+# How each host and simulator meets the contract: the self-test in pairs under our runtime
+# (each profile, Chromium and Firefox), webxdc-dev and the Vite template's mock; writes
+# docs/MATRIX.md and the README's table.
+matrix: build
+	$(PY) tools/matrix.py
 
 # 8 tabs, each sending 1000 frames/s of mixed sizes for 60 s: loss, order, memory, CPU.
 soak: build
