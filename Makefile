@@ -116,10 +116,11 @@ run: build
 
 # Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
 # tables of bench/RESULTS.md; then `webxdc-realtime run`'s time to live and memory per
-# peer, also into bench/RESULTS.md. Never fails on time.
+# peer, and Chromium beside Firefox, also into bench/RESULTS.md. Never fails on time.
 bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py
+	$(PY) bench/engines.py
 
 # How each host and simulator meets the contract: the self-test in pairs under our runtime
 # (each profile, Chromium and Firefox), webxdc-dev and the Vite template's mock; writes
