@@ -53,7 +53,7 @@ MOCK = ROOT / "node_modules" / "@webxdc" / "vite-plugins" / "src" / "webxdc.js"
 PROFILES = ("strict", "desktop", "mobile")
 ENGINES = ("chromium", "firefox")
 TIMEOUT = 150  # s for a pair to finish
-MOCK_RUNS = 10  # the mock's copies pair in some runs only (about one in three): enough runs
+MOCK_RUNS = 10  # the mock's copies pair in some runs only (5 of 10 on 2026-12-04): enough runs
 # that "varies" shows almost always (all ten alike: about 3 %)
 
 
