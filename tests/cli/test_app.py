@@ -4,8 +4,10 @@ own; what is wrong is said in words a developer can act on."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +153,83 @@ def test_a_missing_path_a_folder_without_index_and_a_file_not_a_zip(tmp_path: Pa
     (tmp_path / "app.xdc").write_text("hello")
     with pytest.raises(InvalidAppError, match="not a zip file"):
         load_app(tmp_path / "app.xdc")
+
+
+def raw_zip(path: Path, names: list[bytes], flags: int = 0x800) -> Path:
+    """A zip whose entries' names are these bytes, as they are (zipfile would encode them)."""
+    placeholders = [
+        ("Q" * (len(name) - 2) + f"{index:02d}").encode() for index, name in enumerate(names)
+    ]
+    with zipfile.ZipFile(path, "w") as archive:
+        for placeholder in placeholders:
+            archive.writestr(placeholder.decode(), b"x")
+    data = bytearray(path.read_bytes())
+    for placeholder, name in zip(placeholders, names, strict=True):
+        for at in [i for i in range(len(data)) if data.startswith(placeholder, i)]:
+            data[at : at + len(placeholder)] = name
+    # Mark every name UTF-8 (general purpose flag 0x800), in the local and central headers.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at != -1:
+            flag = int.from_bytes(data[at + offset : at + offset + 2], "little") | flags
+            data[at + offset : at + offset + 2] = flag.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda p: write_zip(p, {"index.html": "1", "a.js": "2", "b.js": "3"}).write_bytes(
+                write_zip(p, {"index.html": "1", "a.js": "2", "b.js": "3"}).read_bytes()[:-30]
+            ),
+            "not a zip file",
+        ),
+        (
+            lambda p: raw_zip(p, [b"index.html", b"caf\xe9.html"]),  # latin-1, marked UTF-8
+            "an entry's name is marked UTF-8 but is not",
+        ),
+        (
+            lambda p: write_zip(p, {"index.html": "1", "data": "2", "data/x.js": "3"}),
+            "the entry 'data/x.js' is below 'data', which is a file",
+        ),
+    ],
+    ids=["truncated", "not UTF-8", "a file and a folder of one name"],
+)
+def test_hostile_zips_are_refused_with_what_is_wrong(
+    tmp_path: Path, make: Any, message: str
+) -> None:
+    xdc = tmp_path / "hostile.xdc"
+    make(xdc)
+    with pytest.raises(InvalidAppError, match=re.escape(message)):
+        load_app(xdc)
+
+
+def test_an_entry_twice_is_refused(tmp_path: Path) -> None:
+    xdc = tmp_path / "twice.xdc"
+    with zipfile.ZipFile(xdc, "w") as archive:
+        archive.writestr("index.html", "one")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("index.html", "two")
+    with pytest.raises(InvalidAppError, match=r"the entry 'index\.html' is in the zip twice"):
+        load_app(xdc)
+
+
+def test_a_link_out_of_a_folder_app_is_refused(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    (app / "assets").mkdir(parents=True)
+    (app / "index.html").write_text("<p>")
+    (tmp_path / "secret.txt").write_text("x")
+    (app / "assets" / "ok.txt").symlink_to(app / "index.html")  # inside: fine
+    assert load_app(app).root == app
+    (app / "assets" / "out.txt").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(
+        InvalidAppError, match=r"out\.txt: a link to .*secret\.txt, outside the app"
+    ):
+        load_app(app)
+    (app / "assets" / "out.txt").unlink()
+    (app / "loop").symlink_to(app / "loop")
+    with pytest.raises(InvalidAppError, match="a link that leads nowhere, or in a loop"):
+        load_app(app)

@@ -13,10 +13,12 @@ unpacks it again after a rebuild; :meth:`App.close` removes the folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import tomllib
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -151,20 +153,61 @@ def load_app(path: str | Path) -> App:
             raise InvalidAppError(
                 f"{path}: no index.html in this folder; a webxdc app starts there"
             )
+        _no_link_out(path)
         return _described(path, path)
     return _described(path, _unpack(path))
+
+
+def _no_link_out(folder: Path) -> None:
+    """Refuse a folder with a symbolic link that leads outside it (or nowhere, or in a loop).
+
+    A webxdc app is self-contained: what a link outside would serve is not the app's, and a
+    messenger would not have it.
+    """
+    root = folder.resolve()
+    seen = 0
+    for directory, subfolders, names in os.walk(folder):
+        for name in (*subfolders, *names):
+            seen += 1
+            if seen > MAX_ENTRIES:
+                raise InvalidAppError(f"{folder}: more than {MAX_ENTRIES} files and folders")
+            entry = Path(directory) / name
+            if not entry.is_symlink():
+                continue
+            try:
+                target = entry.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise InvalidAppError(
+                    f"{entry}: a link that leads nowhere, or in a loop; a webxdc app holds "
+                    "its files"
+                ) from None
+            if not target.is_relative_to(root):
+                raise InvalidAppError(
+                    f"{entry}: a link to {target}, outside the app; a webxdc app holds its "
+                    "files (copy it in)"
+                )
 
 
 def _unpack(path: Path) -> Path:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise InvalidAppError(
             f"{path}: not a zip file ({error}); an .xdc is a zip of the app"
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidAppError(
+            f"{path}: an entry's name is marked UTF-8 but is not; rename it and zip again"
         ) from None
     with archive:
         entries = archive.infolist()
         names = {entry.filename for entry in entries}
+        if len(names) < len(entries):
+            counts = Counter(entry.filename for entry in entries)
+            twice = min(name for name, count in counts.items() if count > 1)
+            raise InvalidAppError(
+                f"{path}: the entry {twice!r} is in the zip twice; which one is the app's?"
+            )
         if "index.html" not in names:
             nested = sorted(n for n in names if n.endswith("/index.html"))
             hint = (
@@ -175,6 +218,7 @@ def _unpack(path: Path) -> Path:
             raise InvalidAppError(f"{path}: no index.html at the root of the zip{hint}")
         if len(entries) > MAX_ENTRIES:
             raise InvalidAppError(f"{path}: {len(entries)} entries, more than {MAX_ENTRIES}")
+        files = {e.filename for e in entries if not e.is_dir()}
         for entry in entries:
             parts = PurePosixPath(entry.filename).parts
             if entry.filename.startswith("/") or ".." in parts or "\\" in entry.filename:
@@ -182,6 +226,12 @@ def _unpack(path: Path) -> Path:
                     f"{path}: the entry {entry.filename!r} would land outside the app; "
                     "entries are paths below the app's root"
                 )
+            for depth in range(1, len(parts)):
+                if "/".join(parts[:depth]) in files:
+                    raise InvalidAppError(
+                        f"{path}: the entry {entry.filename!r} is below "
+                        f"{'/'.join(parts[:depth])!r}, which is a file"
+                    )
         declared = sum(entry.file_size for entry in entries)
         if declared > MAX_UNPACKED:
             raise InvalidAppError(
