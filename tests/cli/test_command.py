@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,71 @@ def test_an_app_file_under_our_prefix_is_said_to_be_hidden(tmp_path: Path, stand
         )
     finally:
         command.stop()
+
+
+def hostile(tmp_path: Path, kind: str) -> Path:
+    """An app made to hurt: see HOSTILE."""
+    from .test_app import raw_zip, write_zip
+
+    xdc = tmp_path / f"{kind.replace(' ', '-')}.xdc"
+    if kind == "expands past the limit":
+        write_zip(xdc, {"index.html": "x" * 100})
+        data = bytearray(xdc.read_bytes())
+        central = data.rindex(b"PK\x01\x02")
+        data[central + 24 : central + 28] = (600 * 2**20).to_bytes(4, "little")  # declared
+        xdc.write_bytes(bytes(data))
+    elif kind == "an absolute name":
+        write_zip(xdc, {"index.html": "", "/etc/cron.d/x": ""})
+    elif kind == "a .. name":
+        write_zip(xdc, {"index.html": "", "../../x": ""})
+    elif kind == "a name twice":
+        with zipfile.ZipFile(xdc, "w") as archive, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            archive.writestr("index.html", "one")
+            archive.writestr("index.html", "two")
+    elif kind == "a link out of a folder":
+        folder = tmp_path / "linked"
+        folder.mkdir()
+        (folder / "index.html").write_text("<p>")
+        (folder / "passwd").symlink_to("/etc/passwd")
+        return folder
+    elif kind == "a malformed manifest.toml":
+        write_zip(xdc, {"index.html": "", "manifest.toml": 'name = "unclosed'})
+    elif kind == "a name not UTF-8":
+        raw_zip(xdc, [b"index.html", b"caf\xe9.html"])
+    elif kind == "a truncated zip":
+        write_zip(xdc, {"index.html": "<p>" * 1000, "app.js": "1" * 1000})
+        xdc.write_bytes(xdc.read_bytes()[:-40])
+    return xdc
+
+
+HOSTILE = {
+    "expands past the limit": "expands to 629145600 bytes, more than 536870912 (512 MiB)",
+    "an absolute name": "the entry '/etc/cron.d/x' would land outside the app",
+    "a .. name": "the entry '../../x' would land outside the app",
+    "a name twice": "the entry 'index.html' is in the zip twice",
+    "a link out of a folder": "passwd: a link to /etc/passwd, outside the app",
+    "a malformed manifest.toml": "manifest.toml is not valid TOML",
+    "a name not UTF-8": "an entry's name is marked UTF-8 but is not",
+    "a truncated zip": "not a zip file",
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_a_hostile_app_is_refused_by_the_command_at_once(
+    tmp_path: Path, stand_in: Path, kind: str
+) -> None:
+    app = hostile(tmp_path, kind)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(COMMAND), "run", str(app), "--port", "0", "--dist", str(stand_in)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert (done.returncode, done.stdout) == (2, ""), done
+    assert HOSTILE[kind] in done.stderr
+    assert done.stderr.startswith("webxdc-realtime: ") and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 10
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("webxdc-realtime-")]
