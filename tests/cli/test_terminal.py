@@ -206,43 +206,7 @@ def test_the_commands_in_process(relay: Relay, capsys: Any, monkeypatch: Any) ->
     assert sent == 0
     assert "sent 5 bytes to chat 'c', instance '/'" in capsys.readouterr().out
 
-    async def interrupted(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("webxdc_realtime.host.terminal.listen", interrupted)
-    assert in_thread(lambda: cli.main(["listen", "--relay", relay.nats_urls[0]])) == 0
-    assert "stopped listening" in capsys.readouterr().out
-
-    ticks: list[int] = []
-
-    real_sleep = time.sleep
-
-    def tick(seconds: float) -> None:
-        if seconds != 0.5:  # not the command's loop (the relay's start waits too)
-            return real_sleep(seconds)
-        ticks.append(1)
-        if len(ticks) == 1:  # a server dies once: said once
-            started[0].servers[0].process.kill()  # type: ignore[union-attr]
-            started[0].servers[0].process.wait()  # type: ignore[union-attr]
-            started[0].servers[0].process.returncode = -9  # type: ignore[union-attr]
-        if len(ticks) == 3:
-            raise KeyboardInterrupt
-        return None
-
-    started: list[Relay] = []
-    real_start = Relay.start
-
-    def remember(self: Relay, timeout: float = 15) -> Relay:
-        started.append(self)
-        return real_start(self, timeout)
-
-    monkeypatch.setattr(Relay, "start", remember)
-    monkeypatch.setattr("webxdc_realtime.host.cli.time.sleep", tick)
-    assert cli.main(["relay", "--port", "0", "--nats-port", "0"]) == 0
-    out = capsys.readouterr().out
-    assert "server 1 stopped (exit -9)" in out
-    assert out.count("stopped (exit") == 1
-    assert out.rstrip().endswith("relay stopped")
+    # listen and relay until a signal: tests/cli/test_stopping.py, in subprocesses.
 
 
 def test_the_relay_command_says_when_nats_server_is_missing(capsys: Any, monkeypatch: Any) -> None:

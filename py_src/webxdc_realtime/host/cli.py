@@ -317,7 +317,10 @@ async def _watch(app: App, host: Host, progress: Progress, stop: asyncio.Event) 
 
 
 def relay(args: argparse.Namespace) -> int:
-    """``webxdc-realtime relay``: NATS servers until Ctrl-C."""
+    """``webxdc-realtime relay``: NATS servers until Ctrl-C (or SIGTERM, SIGHUP)."""
+    stopping = threading.Event()
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         servers = Relay(args.cluster, args.listen, args.token, args.port, args.nats_port).start()
     except RelayError as error:
@@ -336,14 +339,11 @@ def relay(args: argparse.Namespace) -> int:
         _say(f"  or: webxdc-realtime run APP --relay {pages}")
         _say(f"terminal: webxdc-realtime listen --relay {','.join(servers.nats_urls)}")
         _say("Ctrl-C stops")
-        while True:
+        while not stopping.wait(0.5):
             for server in servers.servers:
                 if server.process is not None and not server.alive and server.process.returncode:
                     _say(f"server {server.index} stopped (exit {server.process.returncode})")
                     server.process.returncode = 0  # said once
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
     finally:
         servers.stop()
         _say("relay stopped")
@@ -351,16 +351,21 @@ def relay(args: argparse.Namespace) -> int:
 
 
 def listen(args: argparse.Namespace) -> int:
-    """``webxdc-realtime listen``: print frames until Ctrl-C."""
+    """``webxdc-realtime listen``: print frames until Ctrl-C (or SIGTERM, SIGHUP)."""
     from . import terminal
 
     def say(line: str) -> None:
         print(line, flush=True)
 
-    try:
-        asyncio.run(terminal.listen(args.relay, Scope(args.chat, args.instance), args.name, say))
-    except KeyboardInterrupt:
-        _say("stopped listening")
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, stop.set)
+        await terminal.listen(args.relay, Scope(args.chat, args.instance), args.name, say, stop)
+
+    asyncio.run(until_stopped())
+    _say("stopped listening")
     return 0
 
 

@@ -12,6 +12,8 @@ needs a token, which clients must present.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import secrets
 import shutil
 import signal
@@ -20,8 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 
 class RelayError(Exception):
@@ -172,13 +176,17 @@ class Relay:
             )
             for i in range(self.cluster)
         ]
+        parent = os.getpid()
         for server in self.servers:
             config = folder / f"server-{server.index}.conf"
             config.write_text(self._config(server))
-            log = open(folder / f"server-{server.index}.log", "wb")  # noqa: SIM115 - the process keeps it
-            server.process = subprocess.Popen(
-                [binary, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
-            )
+            with open(folder / f"server-{server.index}.log", "wb") as log:
+                server.process = subprocess.Popen(
+                    [binary, "-c", str(config)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=_dies_with(parent) if _PRCTL is not None else None,
+                )
         deadline = time.monotonic() + timeout
         for server in self.servers:
             host = "127.0.0.1" if self.host == "0.0.0.0" else self.host
@@ -188,6 +196,10 @@ class Relay:
                     self.stop()
                     raise RelayError(f"nats-server {server.index} did not start:\n{said[-2000:]}")
                 time.sleep(0.05)
+        # The servers have read their configs and hold their logs open: the folder can go
+        # now, so that nothing is left of it however this process ends.
+        self._dir.cleanup()
+        self._dir = None
         return self
 
     def kill(self, index: int) -> None:
@@ -234,6 +246,30 @@ class Relay:
     def nats_urls(self) -> list[str]:
         """For terminal peers (``webxdc-realtime listen --relay``)."""
         return [self._address("nats", s.client_port) for s in self.servers]
+
+
+def _dies_with(parent: int) -> Callable[[], None]:
+    """Return what a server runs before it starts: die when ``parent`` does (Linux).
+
+    Linux sends the child SIGTERM when the process that started it ends, however it ends
+    (SIGKILL too): a relay's servers never outlive it. Between fork and exec only a system
+    call is made (``prctl``, looked up beforehand), as is safe with threads about.
+    """
+    prctl = _PRCTL
+
+    def before_exec() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent is gone already
+            os._exit(1)
+
+    return before_exec
+
+
+PR_SET_PDEATHSIG: Final = 1
+_PRCTL: Callable[..., int] | None = (
+    ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+)
 
 
 def _this_machine() -> str:
