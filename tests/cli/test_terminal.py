@@ -160,7 +160,7 @@ def test_the_commands_refuse_bad_input(capsys: Any) -> None:
 
 
 def test_off_loopback_the_printed_addresses_carry_the_token_and_this_machine() -> None:
-    relay = Relay(host="0.0.0.0")  # not started: this machine binds 127.0.0.1 only
+    relay = Relay(host="0.0.0.0", insecure=True)  # not started: this machine binds 127.0.0.1 only
     relay.servers = [NatsServer(1, 4222, 9222, 6222)]
     (ws,) = relay.ws_urls
     assert ws.startswith(f"ws://{relay.token}@") and ws.endswith(":9222")

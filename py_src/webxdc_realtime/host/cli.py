@@ -168,12 +168,24 @@ def _parser() -> argparse.ArgumentParser:
         "--nats-port", type=int, default=NATS_PORT, help=f"first NATS port (default {NATS_PORT})"
     )
     relay.add_argument("--token", help="clients must present it (generated off loopback)")
+    relay.add_argument(
+        "--tls-cert", metavar="PEM", help="serve wss:// to pages and TLS to terminals with it"
+    )
+    relay.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
+    relay.add_argument(
+        "--insecure",
+        action="store_true",
+        help="listen off loopback without TLS all the same (the token in clear)",
+    )
     for name, help_text in (
         ("listen", "print every frame of a chat and app instance, through a relay"),
         ("send", "send one frame to a chat and app instance, through a relay"),
     ):
         peer = commands.add_parser(name, help=help_text, description=help_text.capitalize() + ".")
-        peer.add_argument("--relay", required=True, help="nats:// URLs, comma-separated")
+        peer.add_argument("--relay", required=True, help="nats:// or tls:// URLs, comma-separated")
+        peer.add_argument(
+            "--tls-ca", metavar="PEM", help="the authority the relay's certificate is checked by"
+        )
         peer.add_argument("--chat", default="default", help="chat id (default: default)")
         peer.add_argument(
             "--instance",
@@ -322,13 +334,23 @@ def relay(args: argparse.Namespace) -> int:
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        servers = Relay(args.cluster, args.listen, args.token, args.port, args.nats_port).start()
+        servers = Relay(
+            args.cluster,
+            args.listen,
+            args.token,
+            args.port,
+            args.nats_port,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            insecure=args.insecure,
+        ).start()
     except RelayError as error:
         print(f"webxdc-realtime: {error}", file=sys.stderr)
         return 2
     try:
         where = "this machine only" if servers.loopback else f"{args.listen}, with a token"
-        _say(f"relay of {args.cluster} NATS server(s), reachable from {where}")
+        how = "over TLS" if servers.tls else "in clear (no TLS)"
+        _say(f"relay of {args.cluster} NATS server(s), reachable from {where}, {how}")
         for server, ws, nats in zip(
             servers.servers, servers.ws_urls, servers.nats_urls, strict=True
         ):
@@ -362,9 +384,14 @@ def listen(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, stop.set)
-        await terminal.listen(args.relay, Scope(args.chat, args.instance), args.name, say, stop)
+        scope = Scope(args.chat, args.instance)
+        await terminal.listen(args.relay, scope, args.name, say, stop, args.tls_ca)
 
-    asyncio.run(until_stopped())
+    try:
+        asyncio.run(until_stopped())
+    except RelayError as error:
+        print(f"webxdc-realtime: {error}", file=sys.stderr)
+        return 2
     _say("stopped listening")
     return 0
 
@@ -379,8 +406,9 @@ def send(args: argparse.Namespace) -> int:
         print(f"webxdc-realtime: --hex: {error}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(terminal.send(args.relay, Scope(args.chat, args.instance), args.name, payload))
-    except ValueError as error:
+        scope = Scope(args.chat, args.instance)
+        asyncio.run(terminal.send(args.relay, scope, args.name, payload, tls_ca=args.tls_ca))
+    except (ValueError, RelayError) as error:
         print(f"webxdc-realtime: {error}", file=sys.stderr)
         return 2
     _say(f"sent {len(payload)} bytes to chat {args.chat!r}, instance {args.instance!r}")

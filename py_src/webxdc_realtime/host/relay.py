@@ -13,6 +13,7 @@ needs a token, which clients must present.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -115,6 +116,11 @@ class Relay:
     ws_port, nats_port : int
         The first server's WebSocket and NATS ports (0: any free one); the others' any
         free ones.
+    tls_cert, tls_key : str or None
+        A certificate (PEM, its chain) and its key: pages then connect over ``wss://``,
+        terminal peers over TLS (``tls://``). Both or neither.
+    insecure : bool
+        Listen off loopback without TLS all the same (the token and every frame in clear).
     """
 
     cluster: int = 1
@@ -122,14 +128,33 @@ class Relay:
     token: str | None = None
     ws_port: int = 0
     nats_port: int = 0
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    insecure: bool = False
     servers: list[NatsServer] = field(default_factory=list)
     _dir: tempfile.TemporaryDirectory[str] | None = None
 
     def __post_init__(self) -> None:
         if self.cluster < 1:
             raise RelayError(f"a cluster has at least one server, not {self.cluster}")
-        if self.host not in ("127.0.0.1", "localhost", "::1") and not self.token:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise RelayError("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+        for given in (self.tls_cert, self.tls_key):
+            if given and not Path(given).is_file():
+                raise RelayError(f"{given}: no such file")
+        if not self.loopback and not self.tls and not self.insecure:
+            raise RelayError(
+                f"listening on {self.host} without TLS would send the token and every frame "
+                "in clear over the network: give --tls-cert and --tls-key (a certificate the "
+                "pages' browsers trust), or --insecure to do it all the same"
+            )
+        if not self.loopback and not self.token:
             self.token = secrets.token_urlsafe(18)
+
+    @property
+    def tls(self) -> bool:
+        """Whether clients connect over TLS (``wss://``, ``tls://``)."""
+        return bool(self.tls_cert and self.tls_key)
 
     @property
     def loopback(self) -> bool:
@@ -140,8 +165,18 @@ class Relay:
         lines = [
             f"server_name: webxdc-realtime-{server.index}",
             f"listen: {self.host}:{server.client_port}",
-            f'websocket {{ listen: "{self.host}:{server.ws_port}", no_tls: true }}',
         ]
+        if self.tls:
+            files = (
+                f"cert_file: {json.dumps(str(Path(self.tls_cert or '').resolve()))}, "
+                f"key_file: {json.dumps(str(Path(self.tls_key or '').resolve()))}"
+            )
+            lines.append(f"tls {{ {files} }}")
+            lines.append(
+                f'websocket {{ listen: "{self.host}:{server.ws_port}", tls {{ {files} }} }}'
+            )
+        else:
+            lines.append(f'websocket {{ listen: "{self.host}:{server.ws_port}", no_tls: true }}')
         if self.cluster > 1:
             routes = ", ".join(
                 f'"nats-route://127.0.0.1:{other.cluster_port}"'
@@ -240,12 +275,12 @@ class Relay:
     @property
     def ws_urls(self) -> list[str]:
         """For pages: ``?relay=`` takes them, comma-separated (the token in each)."""
-        return [self._address("ws", s.ws_port) for s in self.servers]
+        return [self._address("wss" if self.tls else "ws", s.ws_port) for s in self.servers]
 
     @property
     def nats_urls(self) -> list[str]:
         """For terminal peers (``webxdc-realtime listen --relay``)."""
-        return [self._address("nats", s.client_port) for s in self.servers]
+        return [self._address("tls" if self.tls else "nats", s.client_port) for s in self.servers]
 
 
 def _dies_with(parent: int) -> Callable[[], None]:

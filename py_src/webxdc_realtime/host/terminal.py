@@ -10,6 +10,7 @@ lines on top of :class:`TerminalPeer`.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from ..core.events import Data, PeerJoined, PeerLeft, PeerPresent
 from ..core.frame import split_message
 from ..core.rules import UINT8ARRAY_TAG
 from ..core.scope import Scope
-from .relay import split_relay
+from .relay import RelayError, split_relay
 
 
 def preview(payload: bytes, width: int = 60) -> str:
@@ -107,19 +108,53 @@ class TerminalPeer:
             self.say(f"{stamp}  {name} left")
 
 
-async def connect(relay: str) -> Any:
-    """Connect to the relay (``nats://`` URLs, comma-separated; a token in them)."""
+async def connect(relay: str, tls_ca: str | None = None) -> Any:
+    """Connect to the relay (``nats://`` or ``tls://`` URLs, comma-separated; a token in them).
+
+    Over TLS the server's certificate is checked against the system's authorities, or
+    against ``tls_ca`` (a PEM file) if given. The first connection is tried once; once
+    connected, the client reconnects for ever (to another server of the cluster, if any).
+
+    Raises
+    ------
+    RelayError
+        If no server takes the connection: why (the last error), and what to do.
+    """
     import nats
 
     servers, token = split_relay(relay)
-    return await nats.connect(
-        servers=servers,
-        token=token,
-        no_echo=True,
-        name="webxdc-realtime terminal",
-        connect_timeout=5,
-        max_reconnect_attempts=-1,
-    )
+    tls = None
+    if tls_ca or any(server.startswith("tls://") for server in servers):
+        tls = ssl.create_default_context(cafile=tls_ca)
+    errors: list[BaseException] = []
+
+    async def quietly(error: Exception) -> None:
+        errors.append(error)  # said once, below, rather than as nats-py's tracebacks
+
+    try:
+        nc = await nats.connect(
+            servers=servers,
+            token=token,
+            tls=tls,
+            no_echo=True,
+            name="webxdc-realtime terminal",
+            connect_timeout=5,
+            # The first connection is tried once per server: nats-py's retries hang on a
+            # certificate it refused. Once connected, it reconnects for ever (below).
+            allow_reconnect=False,
+            error_cb=quietly,
+        )
+    except Exception as error:
+        last = errors[-1] if errors else error
+        hint = ""
+        if isinstance(last, ssl.SSLCertVerificationError):
+            hint = "; give --tls-ca with the authority that signed the relay's certificate"
+        elif "authorization" in str(last).lower():
+            hint = "; the relay wants its token: tls://TOKEN@host:port"
+        raise RelayError(f"could not connect to {', '.join(servers)}: {last}{hint}") from None
+    nc.options["allow_reconnect"] = True  # connected: from now on, try again for ever
+    nc.options["max_reconnect_attempts"] = -1
+    return nc
 
 
 async def listen(
@@ -128,9 +163,10 @@ async def listen(
     addr: str,
     say: Callable[[str], None],
     stop: asyncio.Event | None = None,
+    tls_ca: str | None = None,
 ) -> None:
     """Join and print every frame until ``stop`` is set (or forever); then leave."""
-    nc = await connect(relay)
+    nc = await connect(relay, tls_ca)
     peer = TerminalPeer(nc, scope, addr, say)
     await peer.join()
     say(f"listening to chat {scope.chat_id!r}, instance {scope.instance_id!r} as {addr}")
@@ -141,11 +177,18 @@ async def listen(
         await nc.drain()
 
 
-async def send(relay: str, scope: Scope, addr: str, payload: bytes, linger: float = 0.2) -> None:
+async def send(
+    relay: str,
+    scope: Scope,
+    addr: str,
+    payload: bytes,
+    linger: float = 0.2,
+    tls_ca: str | None = None,
+) -> None:
     """Join, send one payload, leave."""
     if len(payload) > MAX_PAYLOAD:
         raise ValueError(f"{len(payload)} bytes is over the limit of {MAX_PAYLOAD}")
-    nc = await connect(relay)
+    nc = await connect(relay, tls_ca)
     peer = TerminalPeer(nc, scope, addr, lambda line: None)
     await peer.join()
     await peer.send(payload)
