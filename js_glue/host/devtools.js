@@ -220,6 +220,7 @@ export class Devtools {
     }
     this.last = { t, ...totals };
     this.renderCounters(rows);
+    this.renderConnecting(rows);
     this.plot?.setData([this.rates.t, this.rates.frames, this.rates.kbytes]);
   }
 
@@ -307,6 +308,21 @@ export class Devtools {
     seed.addEventListener("change", () => this.net()?.set({ seed: Math.floor(Number(seed.value)) }));
     const reset = el("button", { type: "button", class: "quiet" }, ["Perfect network"]);
     reset.addEventListener("click", () => this.net()?.reset());
+    const deltachat = el(
+      "button",
+      {
+        type: "button",
+        class: "quiet",
+        title:
+          "As Delta Chat's channels behave: peers connect 1-4 s after they join, frames sent before are lost; 80±40 ms",
+      },
+      ["Delta Chat"],
+    );
+    deltachat.addEventListener("click", () => this.net()?.preset("deltachat"));
+    const connect = this.state.connect;
+    const phase = connect
+      ? `connection phase ${connect[0] / 1000}${connect[1] > connect[0] ? `–${connect[1] / 1000}` : ""} s after a join`
+      : "";
     box.replaceChildren(
       el("div", { class: "sliders" }, [
         slider("delay", "delay", 2000, 1, "ms"),
@@ -314,7 +330,8 @@ export class Devtools {
         slider("loss", "loss", 100, 100, "%"),
         slider("duplicate", "duplicate", 100, 100, "%"),
         el("label", {}, ["bandwidth", bandwidth, el("output", {}, ["kB/s"])]),
-        el("label", {}, ["seed", seed, reset]),
+        el("label", {}, ["seed", seed]),
+        el("div", { class: "presets" }, [reset, deltachat, el("small", {}, [phase])]),
       ]),
       this.matrix(),
     );
@@ -342,6 +359,7 @@ export class Devtools {
       const cells = peers.map((to) => {
         if (from === to) return el("td", { class: "self" }, ["·"]);
         const key = `${from.addr}>${to.addr}`;
+        const connecting = el("small", { class: "connecting", hidden: "" }, ["connecting"]);
         const box = /** @type {HTMLInputElement} */ (
           el("input", { type: "checkbox", title: `${from.name} → ${to.name}: uncheck to cut this link` })
         );
@@ -349,7 +367,7 @@ export class Devtools {
         box.addEventListener("change", () =>
           this.net()?.link(from.addr, to.addr, box.checked ? null : { loss: 1 }),
         );
-        return el("td", {}, [box]);
+        return el("td", { "data-pair": key }, [box, connecting]);
       });
       const group = /** @type {HTMLSelectElement} */ (
         el(
@@ -447,6 +465,12 @@ export class Devtools {
           svg.push(
             `<text x="${stop}" y="${yy + 4}" text-anchor="middle" font-size="12" fill="#c0392b">✕<title>${escape(fate)}</title></text>`,
           );
+          const why = fate.startsWith("dropped: net_") ? fate.slice(13).replace("_", " ") : "";
+          if (why) {
+            svg.push(
+              `<text x="${(from + stop) / 2}" y="${yy - 3}" text-anchor="middle" font-size="9" fill="#c0392b">${escape(why)}</text>`,
+            );
+          }
         } else if (fate.includes("late") || fate.startsWith("duplicated") || held) {
           const label = held ? "held" : fate.replace(" late", "");
           svg.push(
@@ -538,6 +562,22 @@ export class Devtools {
       ),
       ...rows,
     );
+  }
+
+  /**
+   * Mark the pairs of the matrix not connected yet (the network's connection phase): a
+   * receiver's `connecting` are the senders whose frames it drops meanwhile.
+   * @param {Array<[PeerView, Record<string, any>]>} rows
+   */
+  renderConnecting(rows) {
+    /** @type {Set<string>} */
+    const pairs = new Set();
+    for (const [peer, s] of rows) for (const from of s.connecting ?? []) pairs.add(`${from}>${peer.addr}`);
+    for (const cell of /** @type {NodeListOf<HTMLElement>} */ (this.root.querySelectorAll("td[data-pair]"))) {
+      const on = pairs.has(/** @type {string} */ (cell.dataset.pair));
+      cell.classList.toggle("connecting", on);
+      /** @type {HTMLElement} */ (cell.querySelector("small.connecting")).hidden = !on;
+    }
   }
 
   /** @param {Array<[PeerView, Record<string, any>]>} rows */

@@ -31,7 +31,8 @@
  * @property {(now: number) => Step} receive_more
  * @property {(delivered: number) => void} cut
  * @property {(on: boolean) => void} set_tap
- * @property {() => Record<string, unknown>} stats
+ * @property {(now?: number) => Record<string, unknown>} stats  with `connecting`: the peers
+ *   not connected yet at `now` (the clock frames are judged by)
  * @property {number} header_size
  * @property {string} channel_name
  * @property {string} rules_digest

@@ -7,9 +7,9 @@
  * to the core, and runs or forgets what the core held when it says so.
  *
  * `window.webxdcRealtime.network` is this module's API for apps, tests and the host page:
- * `set({delay, jitter, loss, duplicate, bandwidth, seed})`, `link(from, to, conditions |
- * null)`, `partition([...], [...])`, `heal()`, `offline(addr, "hold" | "drop")`,
- * `online(addr)`, `reset()`, `apply(state)`, `state`. Each returns a Promise of the new
+ * `set({delay, jitter, loss, duplicate, bandwidth, seed, connect})`, `link(from, to,
+ * conditions | null)`, `partition([...], [...])`, `heal()`, `offline(addr, "hold" |
+ * "drop")`, `online(addr)`, `preset("deltachat")`, `reset()`, `apply(state)`, `state`. Each returns a Promise of the new
  * state (rejected, naming what was wrong, if the change makes no sense). With no
  * conditions set, frames take the core's fast path, untouched.
  */
@@ -166,6 +166,8 @@ export class NetworkControl {
       offline: (addr, mode = "hold") => change({ offline: [addr, mode] }),
       /** @param {string} addr */
       online: (addr) => change({ online: addr }),
+      /** @param {string} name  a preset of the core (`network_forms.PRESETS`): "deltachat" */
+      preset: (name) => change({ preset: name }),
       reset: () => change({ reset: true }),
       /** @param {Record<string, unknown>} state */
       apply: (state) => change({ state }),

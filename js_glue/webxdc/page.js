@@ -370,7 +370,7 @@ export class Page {
 
   /** Counters of the page's latest stay in the channel, or null before live. */
   stats() {
-    return this.endpoint ? this.endpoint.stats() : null;
+    return this.endpoint ? this.endpoint.stats(performance.now()) : null;
   }
 
   /**

@@ -7,10 +7,11 @@ bytes, empty messages) and put together, one to eight, in messages of frames as 
 posts them. Every message goes through:
 
 - ``decode_header`` on each frame: it returns, or raises ``RemoteProtocolError``;
-- five receiving endpoints in different states (listening on the fast path; a listener
-  that takes no data; network conditions set; a relay's de-duplication; one that leaves
-  and joins again), each judging the message as the glue does (``Receiver``);
-- a sixth that gets each frame alone, as ``[header, payload]``, its header part cut at a
+- six receiving endpoints in different states (listening on the fast path; a listener
+  that takes no data; network conditions set; Delta Chat's network, with its connection
+  phase; a relay's de-duplication; one that leaves and joins again), each judging the
+  message as the glue does (``Receiver``);
+- a seventh that gets each frame alone, as ``[header, payload]``, its header part cut at a
   random length now and then.
 
 Each verdict is checked against a reference decoder written here from the frame layout
@@ -133,6 +134,7 @@ _ALLOWED_DROPS = {
         DropReason.NET_LOSS,
         DropReason.NET_PARTITION,
         DropReason.NET_OFFLINE,
+        DropReason.NET_NOT_CONNECTED,
     },
     "announcement": {
         DropReason.LEFT,
@@ -257,12 +259,15 @@ def receivers(ids: Callable[[], bytes]) -> list[Receiver]:
             "delay=20ms; jitter=10ms; loss=20%; dup=10%; bw=64kB/s; seed=3; offline=peer2@fuzz"
         )
     )
+    deltachat = listening()
+    deltachat.set_network(parse_net("deltachat; seed=5"))
     relay = listening()
     relay.set_dedupe(True)
     return [
         Receiver("listening (fast path)", listening()),
         Receiver("listener takes no data (desktop)", listening("desktop", "null")),
         Receiver("network conditions set", network),
+        Receiver("Delta Chat's network (a connection phase)", deltachat),
         Receiver("relay de-duplication", relay),
         Receiver("leaves and joins again", listening(), toggles=True),
         Receiver("each frame alone [header, payload]", listening(), alone=True),

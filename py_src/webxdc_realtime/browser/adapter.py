@@ -244,8 +244,12 @@ class BrowserEndpoint:
             return self._held(verdict)
         return _DELIVER if verdict == NOW else self._after(to_js(list(verdict.delays)))
 
-    def stats(self) -> Any:
-        """Return the counters of the page's latest stay and its peers, as a JS object."""
+    def stats(self, now: float = 0.0) -> Any:
+        """Return the counters of the page's latest stay and its peers, as a JS object.
+
+        ``connecting``: the peers it is not connected with yet at ``now`` (the clock
+        frames are judged by), under a connection phase.
+        """
         endpoint = self.endpoint
         stats = endpoint.counters.as_dict()
         stats["peers"] = len(endpoint.peers)
@@ -253,6 +257,7 @@ class BrowserEndpoint:
         stats["state"] = "joined" if endpoint.member else "left"
         stats["profile"] = endpoint.profile.name
         stats["network"] = endpoint.network is not None
+        stats["connecting"] = endpoint.connecting(now)
         return _to_js(stats)
 
 

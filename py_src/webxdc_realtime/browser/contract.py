@@ -41,7 +41,7 @@ payload.length[, payload, now])``
                                            taken back, judged again in the next step
 ``endpoint.set_network(json)``,            the network's conditions (see ``network.js``)
 ``network_change``, ``judge_update``
-``endpoint.stats()``, ``set_tap(on)``,     counters; tell the devtools why frames drop;
+``endpoint.stats(now)``, ``set_tap(on)``,  counters; tell the devtools why frames drop;
 ``set_dedupe(on)``                         frames come two ways (a relay)
 ``BrowserUpdates(...)`` and its methods    the update log (see ``updates.js``)
 ``send_to_chat(...)``                      ``[rejection, data key]``

@@ -250,6 +250,21 @@ class Endpoint:
         """The network's conditions as this peer sees them; None: a perfect network."""
         return self.receiver.network
 
+    def connecting(self, now: float) -> list[str]:
+        """Return the addresses of the peers this one is not connected with yet, at ``now``.
+
+        Parameters
+        ----------
+        now : float
+            The clock, ms (the one frames are judged by).
+
+        Returns
+        -------
+        list of str
+            Sorted; empty unless the network has a connection phase (``connect``).
+        """
+        return self.receiver.connecting(now)
+
     def join(self) -> Channel:
         """``joinRealtimeChannel()``: a new channel object, which receives from now on.
 

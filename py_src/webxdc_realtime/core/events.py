@@ -30,6 +30,8 @@ class DropReason(enum.StrEnum):
     """A partition keeps its sender and this peer apart."""
     NET_OFFLINE = "net_offline"
     """Its sender or this peer is offline, and frames are dropped meanwhile."""
+    NET_NOT_CONNECTED = "net_not_connected"
+    """Its sender and this peer are not connected yet (the network's connection phase)."""
     TWICE = "twice"
     """Arrived before: by another way (BroadcastChannel and a relay), or replayed by another
     page (its sequence number is not after the last of its sender). Delivered once."""

@@ -18,6 +18,11 @@ schedules what it is told.
   order when they come back (``hold``), or dropped (``drop``).
 - Conditions apply to every link, or to one directed link ``A > B`` (then they replace
   the global ones for it).
+- **connect** (ms, or a range): the connection phase. After a peer joins (or re-joins),
+  data between it and each other peer is dropped (``not_connected``) until their pair is
+  connected, so long after their first announcement (drawn per pair, from the seed, in the
+  range). Announcements pass (they are the advertisement); updates too (they go through the
+  chat). This is how Delta Chat's channels start (``network_forms.PRESETS["deltachat"]``).
 
 Every random choice is a hash of the seed, the link and the frame's identity (its sender
 and sequence number), never of the time: one seed gives the same drops on every run.
@@ -130,6 +135,9 @@ class NetworkState:
         Groups of addresses that hear only each other.
     offline : mapping of str to {"hold", "drop"}
         Peers that are offline, and what happens to their frames.
+    connect : (float, float) or None
+        The connection phase: a pair of peers is connected this long (ms, drawn in the
+        range per pair) after their first announcement; None: at once.
     """
 
     seed: int = 0
@@ -137,6 +145,17 @@ class NetworkState:
     links: Mapping[tuple[str, str], Conditions] = field(default_factory=dict)
     partitions: tuple[frozenset[str], ...] = ()
     offline: Mapping[str, Mode] = field(default_factory=dict)
+    connect: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.connect is not None:
+            low, high = self.connect
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+                raise NetworkError(f"connect takes milliseconds, not {self.connect!r}")
+            if not 0 <= low <= high:
+                raise NetworkError(
+                    f"connect must be a range of milliseconds, low to high, >= 0, not {low}..{high}"
+                )
 
     @property
     def perfect(self) -> bool:
@@ -146,6 +165,7 @@ class NetworkState:
             and all(c.perfect for c in self.links.values())
             and not self.partitions
             and not self.offline
+            and self.connect is None
         )
 
     def conditions(self, sender: str, receiver: str) -> Conditions:
@@ -166,6 +186,7 @@ class NetworkState:
             "links": [{"from": a, "to": b, **c.export()} for (a, b), c in self.links.items()],
             "partitions": [sorted(group) for group in self.partitions],
             "offline": dict(self.offline),
+            **({"connect": list(self.connect)} if self.connect is not None else {}),
         }
 
 
@@ -217,11 +238,48 @@ class Network:
         self._busy: dict[str, float] = {}
         self._held: list[tuple[int, str]] = []  # (id, sender), in arrival order
         self._next_id = 0
+        self._met: dict[str, float] = {}  # when each peer's pair began connecting (ms)
 
     @property
     def holding(self) -> bool:
         """Whether frames are held, waiting for their peers to be online again."""
         return bool(self._held)
+
+    def met(self, peer: str, now: float, *, anew: bool = True) -> None:
+        """Note that ``peer`` announced itself: their pair starts connecting at ``now`` (ms).
+
+        It joined (``anew``: the pair starts again), or answered a join (``anew=False``:
+        it starts only if it had not begun; an answer to a third peer's join changes
+        nothing between these two). ``-inf``: connected already (known before a
+        connection phase was set).
+        """
+        if anew or peer not in self._met:
+            self._met[peer] = now
+
+    def forget(self, peer: str) -> None:
+        """Forget ``peer``, which left: their pair must connect anew."""
+        self._met.pop(peer, None)
+
+    def restart(self) -> None:
+        """Start every pair anew: this peer joined again, and others announce themselves."""
+        self._met.clear()
+
+    def connected_at(self, peer: str) -> float | None:
+        """When this peer's pair with ``peer`` is connected (ms); None: not begun."""
+        start = self._met.get(peer)
+        connect = self.state.connect
+        if start is None or connect is None:
+            return start if connect is not None else float("-inf")
+        low, high = connect
+        ends = sorted((peer, self.me))
+        draw = _draw(self.state.seed, ends[0], ends[1], b"", b"connect")
+        return start + low + (high - low) * draw
+
+    def connecting(self, now: float) -> list[str]:
+        """Return the peers this one knows and is not connected with yet, at ``now``."""
+        if self.state.connect is None:
+            return []
+        return sorted(p for p in self._met if (self.connected_at(p) or 0.0) > now)
 
     def judge(
         self,
@@ -263,6 +321,10 @@ class Network:
             return self._hold(sender)
         if state.apart(sender, self.me):
             return self._hold(sender) if reliable else Verdict((), reason="partition")
+        if state.connect is not None and not reliable and not announcement:
+            connected = self.connected_at(sender)
+            if connected is None or now < connected:
+                return Verdict((), reason="not_connected")
         conditions = state.conditions(sender, self.me)
         if conditions.perfect:
             return NOW

@@ -24,8 +24,8 @@ def state_from_json(value: object) -> NetworkState:
     ----------
     value : object
         ``{"seed", "all": {conditions}, "links": [{"from", "to", conditions...}],
-        "partitions": [[addr, ...], ...], "offline": {addr: "hold" | "drop"}}``; every
-        key is optional.
+        "partitions": [[addr, ...], ...], "offline": {addr: "hold" | "drop"}, "connect":
+        ms | [low, high]}``; every key is optional.
 
     Returns
     -------
@@ -39,7 +39,7 @@ def state_from_json(value: object) -> NetworkState:
     """
     if not isinstance(value, Mapping):
         raise NetworkError(f"a network state must be an object, not {value!r}")
-    unknown = set(value) - {"seed", "all", "links", "partitions", "offline"}
+    unknown = set(value) - {"seed", "all", "links", "partitions", "offline", "connect"}
     if unknown:
         raise NetworkError(f"unknown network setting {sorted(unknown)[0]!r}")
     seed = value.get("seed", 0)
@@ -69,7 +69,49 @@ def state_from_json(value: object) -> NetworkState:
         links=links,
         partitions=tuple(frozenset(group) for group in partitions if group),
         offline=dict(offline),
+        connect=_connect(value.get("connect")),
     )
+
+
+def _connect(value: object) -> tuple[float, float] | None:
+    """Read the connection phase given as JSON: ms, [low, high], or null."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (float(value), float(value))
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        return (float(value[0]), float(value[1]))
+    raise NetworkError(f"connect takes milliseconds or [low, high], not {value!r}")
+
+
+PRESETS: Final[dict[str, NetworkState]] = {
+    "deltachat": NetworkState(
+        all=Conditions(delay=80.0, jitter=40.0),
+        connect=(1000.0, 4000.0),
+    ),
+}
+"""Named networks, as real hosts behave (``?net=deltachat``, ``run --net deltachat``).
+
+``deltachat``, Delta Chat's realtime channels (chatmail/core ``src/peer_channels.rs``):
+
+- **connect 1 s to 4 s.** A peer that joins sends an advertisement as a regular message of
+  the chat, an e-mail through both peers' mail servers (peer_channels.rs, steps 3 to 5); a
+  hop between mail servers takes under a second when all goes well. The others then connect
+  to it over iroh, first through its relay server, since the advertisement carries no
+  direct address (peer_channels.rs); data sent before then is lost, both ways. The
+  messenger's own test resends every second "because right after joining Fiona may miss
+  messages" (``test_webxdc_resend``). The range is our estimate of these two steps, not a
+  measurement.
+- **delay 80 ms, jitter 40 ms.** Frames cross through an iroh relay server (two legs of the
+  internet) until a direct path is found: tens to a couple of hundred milliseconds between
+  phones of one continent. An estimate, not a measurement.
+
+Updates are not affected (they go through the chat).
+"""
 
 
 # -- The URL grammar ------------------------------------------------------------------------------
@@ -89,12 +131,26 @@ def _condition(text: str, where: str) -> tuple[str, float]:
     key, _, raw = text.partition("=")
     key = _ALIASES.get(key.strip(), key.strip())
     if key not in _UNITS:
-        raise NetworkError(f"{where}: unknown condition {key!r} in {text!r}")
+        known = ", ".join(_UNITS)
+        presets = f"; presets: {', '.join(PRESETS)}" if "=" not in text else ""
+        raise NetworkError(
+            f"{where}: unknown condition {key!r} in {text!r} (conditions: {known}{presets})"
+        )
     match = re.fullmatch(_NUMBER + r"\s*([a-z%/]*)", raw.strip().lower())
     if not match or match.group(2) not in _UNITS[key]:
         units = ", ".join(u for u in _UNITS[key] if u) or "none"
         raise NetworkError(f"{where}: {key} takes a number (units: {units}), not {raw!r}")
     return key, float(match.group(1)) * _UNITS[key][match.group(2)]
+
+
+def _duration(text: str, value: str) -> float:
+    """Milliseconds of ``500ms``, ``2s``, ``1.5s``, ``300`` (ms), for ``connect=``."""
+    match = re.fullmatch(_NUMBER + r"\s*(ms|s|)", text.strip().lower())
+    if not match:
+        raise NetworkError(
+            f"net: connect takes a time or a range of times (500ms, 2s, 1s..4s), not {value!r}"
+        )
+    return float(match.group(1)) * (1000.0 if match.group(2) == "s" else 1.0)
 
 
 def parse_net(text: str) -> NetworkState:
@@ -106,6 +162,8 @@ def parse_net(text: str) -> NetworkState:
         link=ada@x>ben@x, loss=100%, delay=1s
         partition=ada@x,ben@x|cleo@x
         offline=ben@x            (held; "offline=ben@x:drop" drops)
+        connect=2s               (or a range: connect=1s..4s)
+        deltachat                (a preset, see PRESETS; later items change it)
 
     Parameters
     ----------
@@ -123,16 +181,28 @@ def parse_net(text: str) -> NetworkState:
         Naming the item that is wrong.
     """
     seed = 0
-    overall: dict[str, float] = {}
+    overall: dict[str, Any] = {}
     links: dict[tuple[str, str], Conditions] = {}
     partitions: list[frozenset[str]] = []
     offline: dict[str, Mode] = {}
+    connect: tuple[float, float] | None = None
     for item in (part.strip() for part in text.split(";")):
         if not item:
             continue
         key, _, value = item.partition("=")
         key = key.strip()
-        if key == "seed":
+        if key in PRESETS and not value:
+            preset = PRESETS[key]
+            seed, overall = preset.seed, preset.all.fields()
+            links, partitions = dict(preset.links), list(preset.partitions)
+            offline, connect = dict(preset.offline), preset.connect
+        elif key == "connect":
+            low, dots, high = value.partition("..")
+            connect = (
+                _duration(low, value),
+                _duration(high, value) if dots else _duration(low, value),
+            )
+        elif key == "seed":
             if not re.fullmatch(r"\d+", value.strip()):
                 raise NetworkError(f"seed must be a whole number, not {value!r}")
             seed = int(value)
@@ -164,6 +234,7 @@ def parse_net(text: str) -> NetworkState:
         links,
         tuple(g for g in partitions if g),
         offline,
+        connect,
     )
 
 
@@ -175,9 +246,10 @@ def with_changes(state: NetworkState, change: Mapping[str, Any]) -> NetworkState
     state : NetworkState
         The current state.
     change : mapping
-        One of ``{"set": {conditions, seed}}``, ``{"link": [from, to, {conditions} |
-        None]}``, ``{"partition": [[addr...], ...]}``, ``{"heal": true}``, ``{"offline":
-        [addr, mode]}``, ``{"online": addr}``, ``{"reset": true}``, ``{"state": {...}}``.
+        One of ``{"set": {conditions, seed, connect}}``, ``{"preset": name}``, ``{"link":
+        [from, to, {conditions} | None]}``, ``{"partition": [[addr...], ...]}``, ``{"heal":
+        true}``, ``{"offline": [addr, mode]}``, ``{"online": addr}``, ``{"reset": true}``,
+        ``{"state": {...}}``.
 
     Returns
     -------
@@ -198,8 +270,14 @@ def with_changes(state: NetworkState, change: Mapping[str, Any]) -> NetworkState
         seed = arg.get("seed", state.seed)
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise NetworkError(f"seed must be an integer, not {seed!r}")
-        merged = {**state.all.fields(), **{k: v for k, v in arg.items() if k != "seed"}}
-        return replace(state, seed=seed, all=Conditions.read(merged, "set"))
+        given = {k: v for k, v in arg.items() if k not in ("seed", "connect")}
+        merged = {**state.all.fields(), **given}
+        connect = _connect(arg["connect"]) if "connect" in arg else state.connect
+        return replace(state, seed=seed, all=Conditions.read(merged, "set"), connect=connect)
+    if op == "preset":
+        if arg not in PRESETS:
+            raise NetworkError(f"unknown preset {arg!r} (known: {', '.join(PRESETS)})")
+        return replace(PRESETS[arg], seed=state.seed)
     if op == "link":
         if not (isinstance(arg, list | tuple) and len(arg) == 3):
             raise NetworkError(f"link takes [from, to, conditions or null], not {arg!r}")

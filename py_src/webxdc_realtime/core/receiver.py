@@ -81,6 +81,7 @@ _NET_REASONS = {
     "loss": DropReason.NET_LOSS,
     "partition": DropReason.NET_PARTITION,
     "offline": DropReason.NET_OFFLINE,
+    "not_connected": DropReason.NET_NOT_CONNECTED,
 }
 
 Bytes = bytes | bytearray | memoryview
@@ -149,6 +150,8 @@ class Receiver:
         self._own = own
         self.counters = counters
         self.peers = set()
+        if self.network is not None:
+            self.network.restart()  # every pair connects anew
 
     def configure(self, member: bool, delivering: bool) -> None:
         """Say whether the page is in the channel, and whether the app takes data now."""
@@ -192,12 +195,18 @@ class Receiver:
             self.network = Network(addr, state)
             release: list[int] = []
             drop: list[int] = []
+            for peer in self.peers:  # heard from before: connected already
+                self.network.met(self.names.get(peer, ""), float("-inf"))
         else:
             release, drop = self.network.set(state)
         if state.perfect and not self.network.holding:
             self.network = None  # back to the fast path
         self._update()
         return release, drop
+
+    def connecting(self, now: float) -> list[str]:
+        """Return the peers (by address) this page is not connected with yet, at ``now``."""
+        return self.network.connecting(now) if self.network is not None else []
 
     def _update(self) -> None:
         self._fast = self.delivering and self.network is None and not self._dedupe
@@ -506,6 +515,8 @@ class Receiver:
         if header.kind is FrameKind.PEER_LEFT:
             self.peers.discard(header.sender)
             self._seen.pop(header.sender, None)
+            if self.network is not None:
+                self.network.forget(self.names.get(header.sender, ""))
             return PeerLeft(header.sender)
         if header.kind.value in _NAMED and payload:
             # Learnt even if the network then drops the announcement: the frame did
@@ -516,6 +527,9 @@ class Receiver:
         if isinstance(verdict, Verdict) and verdict.reason:
             return self._drop(_NET_REASONS[verdict.reason])
         self.peers.add(header.sender)
+        if header.kind is not FrameKind.DATA and self.network is not None:
+            # The advertisement: their pair starts connecting (again, if it joined again).
+            self.network.met(name, now, anew=header.kind is FrameKind.PEER_JOINED)
         if header.kind is FrameKind.PEER_JOINED:
             return PeerJoined(header.sender, self.answer())
         if header.kind is FrameKind.PEER_PRESENT:

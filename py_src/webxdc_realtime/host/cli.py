@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
+from ..core.network import NetworkError
+from ..core.network_forms import parse_net
 from ..core.rules import PROFILES
 from ..core.scope import Scope
 from .app import App, InvalidAppError, load_app
@@ -129,6 +131,14 @@ def _parser() -> argparse.ArgumentParser:
         "--profile", choices=list(PROFILES), default="strict", help="host profile of every peer"
     )
     run.add_argument("--chat", default="default", help="chat id of every peer (default: default)")
+    run.add_argument(
+        "--net",
+        metavar="CONDITIONS",
+        default="",
+        help='the network every peer starts with: "deltachat" (as Delta Chat\'s channels '
+        "behave: a connection phase after each join, relayed delays), or the ?net= grammar "
+        '("loss=10%%; delay=200ms; connect=1s..4s"); the devtools change it',
+    )
     run.add_argument(
         "--no-csp",
         dest="csp",
@@ -240,6 +250,11 @@ def run(args: argparse.Namespace) -> int:
             f"webxdc-realtime: --peers must be 1 to {MAX_PEERS}, not {args.peers}", file=sys.stderr
         )
         return 2
+    try:
+        parse_net(args.net)
+    except NetworkError as error:
+        print(f"webxdc-realtime: --net: {error}", file=sys.stderr)
+        return 2
     source: Files | DevServer
     try:
         runtime = find_runtime(args.dist)
@@ -266,6 +281,7 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
         progress.status,
         relay=args.relay or "",
         live_reload=watching,
+        net=args.net.strip(),
     )
     server = Server(host, args.port)
     if await server.start(elsewhere=True):
@@ -277,6 +293,8 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
     started = time.monotonic()
     tasks: list[asyncio.Task[Any]] = []
     csp = "" if args.csp else ", without the Content-Security-Policy"
+    if host.net:
+        csp += f', network "{host.net}"'
     if isinstance(source, Files):
         app = source.app
         icon = f", icon {app.icon}" if app.icon else ""

@@ -211,6 +211,9 @@ class Host:
         A relay for every peer (``ws://`` URLs), or "".
     live_reload : bool
         Whether peers reload when told (``events``); set while the app is watched.
+    net : str
+        The network every peer starts with (the ``?net=`` grammar: ``deltachat``,
+        ``loss=10%; delay=200ms``), or "": a perfect one.
     """
 
     source: Source
@@ -223,6 +226,7 @@ class Host:
     run: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
     relay: str = ""
     live_reload: bool = False
+    net: str = ""
     _webxdc_js: tuple[float, bytes] | None = field(default=None, repr=False)
     _listeners: set[asyncio.Queue[str | None]] = field(default_factory=set, repr=False)
 
@@ -249,6 +253,7 @@ class Host:
             "run": self.run,
             "relay": self.relay,
             "liveReload": self.live_reload,
+            "net": self.net,
         }
 
     def webxdc_js(self) -> bytes:
@@ -266,6 +271,8 @@ class Host:
                 settings["relay"] = self.relay
             if self.live_reload:
                 settings["liveReload"] = True
+            if self.net:
+                settings["net"] = self.net
             prelude = (
                 "// Set by `webxdc-realtime run`: runtime folder, profile, chat, instance.\n"
                 "window.webxdcRealtimeConfig = Object.assign("
