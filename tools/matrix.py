@@ -262,9 +262,15 @@ def tables(hosts: list[Host]) -> tuple[str, str]:
 
     head = "| row | rule | " + " | ".join(title for title, _ in columns) + " |"
     lines = [head, "|" + "---|" * (len(columns) + 2)]
+    unseen: list[str] = []  # rows no app can observe under any host: named below the table
     for row in order:
-        cells = " | ".join(glance(names, row["id"]) for _, names in columns)
-        lines.append(f"| {row['row']} | {row['title']} | {cells} |")
+        glances = [glance(names, row["id"]) for _, names in columns]
+        if set(glances) == {SYMBOL["not observable"]}:
+            unseen.append(f"{row['row']} ({row['title'][0].lower()}{row['title'][1:]})")
+            continue
+        lines.append(f"| {row['row']} | {row['title']} | {' | '.join(glances)} |")
+    if unseen:
+        lines += ["", f"Not observable by an app under any of them: rows {'; '.join(unseen)}."]
     readme = "\n".join(lines)
     detail = [
         "# How hosts and simulators meet the contract",

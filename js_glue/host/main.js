@@ -150,7 +150,8 @@ function render() {
   }
   $("about").textContent =
     `${host.peers.length} peer${host.peers.length === 1 ? "" : "s"} · host profile "${host.app.profile}" · ` +
-    `chat "${host.app.chat}"${host.app.csp ? "" : " · no Content-Security-Policy"} · ${host.app.source}`;
+    `chat "${host.app.chat}"${host.app.net ? ` · network "${host.app.net}"` : ""}` +
+    `${host.app.csp ? "" : " · no Content-Security-Policy"} · ${host.app.source}`;
   tellCommand();
 }
 

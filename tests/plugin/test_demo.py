@@ -1,8 +1,5 @@
-"""The demo's chat under a partition: an example of webxdc-realtime's pytest plugin.
-
-The README shows this file as it is; run it from the project's root (`pytest
-tests/plugin/test_demo.py`), or copy it next to your own app and change APP.
-"""
+"""The demo's chat under a partition (the README shows this file as it is): run it from the
+project's root, `pytest tests/plugin/test_demo.py`, or copy it beside your app, change APP."""
 
 APP = "demo"  # your app: a folder with an index.html, or an .xdc
 
