@@ -11,9 +11,9 @@ PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
 WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
 RELEASE := build/release/webxdc_realtime-$(VERSION)-py3-none-any.whl
-JS_SRC := $(wildcard js_glue/webxdc/*.js js_glue/shared/*.js js_glue/relay/*.js) tools/build-js.mjs
+JS_SRC := $(wildcard js_glue/webxdc/*.js js_glue/shared/*.js js_glue/relay/*.js js_glue/runtime-share/*.js) tools/build-js.mjs
 SELFTEST_SRC := $(wildcard js_glue/selftest/* js_glue/shared/*) tools/build-page.mjs tools/pack_xdc.py
-HOST_SRC := $(wildcard js_glue/host/* js_glue/shared/*) tools/build-page.mjs
+HOST_SRC := $(wildcard js_glue/host/* js_glue/shared/* js_glue/runtime-share/*) tools/build-page.mjs
 XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test

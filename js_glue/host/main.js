@@ -10,11 +10,15 @@
  * the command says the app changed (server-sent events), every peer reloads, those in
  * tabs of their own too: our webxdc.js listens on RELOAD_CHANNEL (js_glue/shared).
  *
- * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`.
+ * The peers share one Python runtime, which this page lends them (js_glue/runtime-share).
+ *
+ * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`,
+ * `runtime` (the lender: `peers()`, `pyodide()`).
  */
 
 import { el } from "../shared/dom.js";
 import { NAMES, PEER_NAME_PREFIX, RELOAD_CHANNEL } from "../shared/host-page.js";
+import { lendRuntime } from "../runtime-share/share.js";
 import { Devtools, describe } from "./devtools.js";
 
 const PEERS_KEY = "webxdc-realtime/host/peers";
@@ -48,6 +52,8 @@ const host = {
   devtools: null,
   /** How the devtools show a payload (for tests). */
   describe,
+  /** The Python runtime this page lends its peers. */
+  runtime: lendRuntime(window),
 };
 /** @type {any} */ (window).host = host;
 

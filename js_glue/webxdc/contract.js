@@ -23,7 +23,9 @@
  * @property {() => Reply | Error} leave
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
- * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`
+ * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`, the
+ *   methods the page calls (the proxy also has `parse_network(text)`, the state or an
+ *   Error, for network.js; and `close()`: the page is gone, let go of its objects)
  * @property {() => Reply | Error} join
  * @property {(header: string, payloadLength: number, payload?: string, now?: number) => Verdict} receive
  * @property {(payloadLength: number) => Verdict} due
@@ -54,4 +56,10 @@ export const SHAPES = {
   held: (held) => ({ held }),
   /** @type {(dropped: string) => Verdict} dropped, and why (while tapped) */
   dropped: (dropped) => ({ dropped }),
+  /**
+   * An error for the glue to throw or report, of this page's realm (the runtime may live
+   * in another page: the host page's, shared by its peers).
+   * @type {(type: string, message: string) => Error}
+   */
+  error: (type, message) => (type === "TypeError" ? new TypeError(message) : new Error(message)),
 };

@@ -19,6 +19,7 @@ import { reloadWhenTold } from "./live-reload.js";
 import { NetworkControl } from "./network.js";
 import { Page } from "./page.js";
 import { RelayLink } from "./relay-link.js";
+import { lenderOf } from "../runtime-share/share.js";
 import { loadRuntime } from "./runtime.js";
 import { isolateStorage, peerPrefix } from "./storage.js";
 import { Updates } from "./updates.js";
@@ -35,6 +36,11 @@ const VERSION = __VERSION__;
 const RULES = __RULES__;
 
 const t0 = performance.now();
+const RUNTIME_SAID = {
+  snapshot: "Python restored from snapshot",
+  plain: "Pyodide",
+  shared: "the host page's Python",
+};
 const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
 const w = /** @type {any} */ (window);
 const webxdc = w.webxdc ?? (w.webxdc = {});
@@ -67,7 +73,12 @@ const report = hostLink(config.hosted, config.selfAddr);
 const network = new NetworkControl(origin, report);
 const page = new Page(RULES, config.profile, network, report);
 webxdc.joinRealtimeChannel = () => page.join();
-window.addEventListener("pagehide", () => page.current?.leave());
+/** Let go of what this page holds in a runtime that outlives it (the host page's). */
+let release = () => {};
+window.addEventListener("pagehide", (event) => {
+  page.current?.leave();
+  if (!event.persisted) release();
+});
 console.info(
   `webxdc realtime: host profile "${config.profile}" (${page.profile.host}); ` +
     `differences from SPEC.md section 2: ${page.profile.differences}`,
@@ -153,12 +164,22 @@ const handle = {
     profile: config.profile,
     selfAddr: config.selfAddr,
     t0,
+    lender: config.hosted ? lenderOf(window) : null,
   }).then(
-    ({ endpoint, browser, timings, wasmBytes: measure }) => {
+    ({ endpoint, browser, timings, shared, wasmBytes: measure }) => {
       handle.timings = timings;
       wasmBytes = measure;
+      if (shared) {
+        release = () => {
+          release = () => {};
+          page.release();
+          updates.release();
+          endpoint.close();
+        };
+        /** @type {import("./runtime.js").Lender} */ (lenderOf(window)).lend(window, () => release());
+      }
       page.goLive(endpoint);
-      network.start(endpoint, browser.parse_network, config.net);
+      network.start(endpoint, config.net);
       coreLive({ sendToChat: browser.send_to_chat });
       if (config.api === "full") {
         updates.start(
@@ -171,7 +192,7 @@ const handle = {
       }
       console.info(
         `webxdc realtime: live in ${Math.round(performance.now() - t0)} ms ` +
-          `(${timings.mode === "snapshot" ? "Python restored from snapshot" : "Pyodide"} ${Math.round(timings.pyodide)} ms, ` +
+          `(${RUNTIME_SAID[timings.mode]} ${Math.round(timings.pyodide)} ms, ` +
           `install ${Math.round(timings.install - timings.pyodide)} ms, ` +
           `init ${Math.round(timings.init - timings.install)} ms); chat "${config.chatId}", instance "${config.instanceId}"`,
       );

@@ -46,10 +46,9 @@ export class NetworkControl {
    * Python is live: take the conditions in force (kept by the origin), or those of
    * `?net=` / `data-net` (which then apply to every peer), and listen for changes.
    * @param {any} core  the page's BrowserEndpoint
-   * @param {any} parse  the core's `parse_network`
    * @param {string} asked  `?net=` / `data-net`, or ""
    */
-  start(core, parse, asked) {
+  start(core, asked) {
     this.core = core;
     this.key = KEY + core.network_name;
     this.wire = new BroadcastChannel(core.network_name);
@@ -63,7 +62,7 @@ export class NetworkControl {
       kept = null;
     }
     if (asked) {
-      const state = parse(asked);
+      const state = core.parse_network(asked);
       if (state instanceof Error) console.error(state.message);
       else this.#share(state);
     } else if (kept) {

@@ -361,6 +361,15 @@ export class Page {
     this.pendingSends = 0;
   }
 
+  /**
+   * The page is going and its runtime stays (the host page's, lent to its peers): no call
+   * reaches the core after this (a send throws, as when the runtime failed).
+   */
+  release() {
+    this.endpoint = null;
+    this.fail("this page has left its runtime");
+  }
+
   /** @param {unknown} error */
   fail(error) {
     this.state = "failed";

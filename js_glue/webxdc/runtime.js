@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Loads the Python side from local files (never a CDN: webxdc apps run offline) and
- * returns the adapter's `BrowserEndpoint`.
+ * returns the adapter's `BrowserEndpoint`. A peer of the host page borrows the page's
+ * runtime instead (js_glue/runtime-share).
  *
  * Fast path: restore `snapshot.bin.gz`, a memory snapshot of an interpreter that has
  * already imported our package (made at build time by tools/make-snapshot.mjs; the file
@@ -17,38 +18,39 @@ import { SHAPES } from "./contract.js";
 
 /**
  * @typedef {object} Timings  milliseconds since the script started
- * @property {"snapshot" | "plain"} mode  how Python started
+ * @property {"snapshot" | "plain" | "shared"} mode  how Python started ("shared": the host
+ *   page's, lent to its peers)
  * @property {number} pyodide  Python is up (`loadPyodide()` done, or the snapshot restored)
  * @property {number} install  our package installed (as `pyodide` when restored)
  * @property {number} init     our module imported, endpoint made: live
  */
 
 /**
- * @param {object} options
- * @param {string} options.baseUrl  folder with pyodide.mjs, the lock file, the wheel, the snapshot
- * @param {string} options.wheel  our wheel's file name
- * @param {string} options.version  our package version
- * @param {boolean} options.snapshot  whether to try the snapshot
- * @param {string} options.chatId
- * @param {string} options.instanceId
- * @param {string} options.profile  the host profile whose rules the core applies
- * @param {string} options.selfAddr  this peer's address, which its announcements carry
- * @param {number} options.t0  `performance.now()` when the script started
- * @returns {Promise<{ endpoint: any, browser: any, timings: Timings, wasmBytes: () => number | null }>}
- *   the page's `BrowserEndpoint` and the `webxdc_realtime.browser.adapter` module (proxies);
- *   the size of Python's wasm memory, now (null if this Pyodide does not say)
+ * @typedef {object} PythonOptions
+ * @property {string} baseUrl  folder with pyodide.mjs, the lock file, the wheel, the snapshot
+ * @property {string} wheel  our wheel's file name
+ * @property {string} version  our package version
+ * @property {boolean} snapshot  whether to try the snapshot
+ *
+ * @typedef {object} Python  a Python runtime with our package imported
+ * @property {any} pyodide
+ * @property {any} browser  the `webxdc_realtime.browser.adapter` module (a proxy)
+ * @property {"snapshot" | "plain"} mode  how it started
+ * @property {number} pyodideMs  ms from `t0` to Python up
+ * @property {number} installMs  ms from `t0` to our package installed
+ *
+ * @typedef {object} Lender  a runtime shared by the peers of a host page (js_glue/runtime-share)
+ * @property {(options: PythonOptions) => Promise<Python>} python
+ * @property {(peer: Window, release: () => void) => void} lend  the peer's release, for the
+ *   lender to call if the peer goes without saying so
  */
-export async function loadRuntime({
-  baseUrl,
-  wheel,
-  version,
-  snapshot,
-  chatId,
-  instanceId,
-  profile,
-  selfAddr,
-  t0,
-}) {
+
+/**
+ * Start Python and import our package, in the realm of this script.
+ * @param {PythonOptions & { t0: number }} options
+ * @returns {Promise<Python>}
+ */
+export async function startPython({ baseUrl, wheel, version, snapshot, t0 }) {
   const [pyodideModule, manifest] = await Promise.all([
     import(/* @vite-ignore */ baseUrl + "pyodide.mjs"),
     snapshot ? fetchJson(baseUrl + "snapshot.json") : null,
@@ -93,11 +95,47 @@ export async function loadRuntime({
   if (mode === "plain") await pyodide.loadPackage(baseUrl + wheel, { messageCallback: () => {} });
   const installMs = performance.now() - t0;
   const browser = pyodide.pyimport("webxdc_realtime.browser.adapter");
+  return { pyodide, browser, mode, pyodideMs, installMs };
+}
+
+/**
+ * Python for this page, and the page's endpoint in it: a runtime of its own, or the one its
+ * host page lends its peers (then `timings.mode` is "shared", and its times are this
+ * page's wait for it). If the lender cannot lend (another version asked first), the page
+ * starts its own.
+ * @param {PythonOptions & {
+ *   chatId: string, instanceId: string, profile: string, selfAddr: string, t0: number,
+ *   lender: Lender | null,
+ * }} options  the profile: the host profile whose rules the core applies; selfAddr: this
+ *   peer's address, which its announcements carry; t0: `performance.now()` when the
+ *   script started
+ * @returns {Promise<{ endpoint: any, browser: any, timings: Timings, shared: boolean, wasmBytes: () => number | null }>}
+ *   the page's `BrowserEndpoint` and the `webxdc_realtime.browser.adapter` module (proxies);
+ *   the size of Python's wasm memory, now (null if this Pyodide does not say)
+ */
+export async function loadRuntime({ chatId, instanceId, profile, selfAddr, t0, lender, ...python }) {
+  /** @type {Python | null} */
+  let lent = null;
+  if (lender) {
+    try {
+      lent = await lender.python(python);
+    } catch (error) {
+      console.warn(
+        "webxdc realtime: the host page's runtime is not for this page; starting one of its own.",
+        error,
+      );
+    }
+  }
+  const { pyodide, browser, mode, pyodideMs, installMs } = lent ?? (await startPython({ ...python, t0 }));
   const endpoint = browser.BrowserEndpoint(chatId, instanceId, profile, selfAddr, SHAPES);
+  const now = performance.now() - t0;
   return {
     endpoint,
     browser,
-    timings: { mode, pyodide: pyodideMs, install: installMs, init: performance.now() - t0 },
+    shared: lent !== null,
+    timings: lent
+      ? { mode: "shared", pyodide: now, install: now, init: performance.now() - t0 }
+      : { mode, pyodide: pyodideMs, install: installMs, init: performance.now() - t0 },
     // Emscripten's module: not Pyodide's public API, hence the care.
     wasmBytes: () => /** @type {any} */ (pyodide)._module?.HEAP8?.byteLength ?? null,
   };

@@ -190,6 +190,14 @@ export class Updates {
     if (this.tap) this.report("update-in", { uid, from: sender, fate });
   }
 
+  /** The page is going and its runtime stays (the host page's): let the core's log go. */
+  release() {
+    this.core?.close();
+    this.core = null;
+    this.pending.length = 0;
+    this.wire?.close();
+  }
+
   /** @param {() => void} call */
   #whenLive(call) {
     if (this.core) call();

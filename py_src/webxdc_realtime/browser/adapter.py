@@ -7,6 +7,7 @@ what the JS glue calls, and what each call gives back. Behind it, the core decid
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -30,9 +31,13 @@ _NOTHING, _DELIVER, _NEEDS_PAYLOAD = (int(code) for code in Received)
 _RULES_DIGEST = str(export_rules()["digest"])
 
 
-def _js_error(error: LocalProtocolError) -> Any:
-    """Return a JS error of the right class for ``error``, for the glue to throw."""
-    return getattr(js, error.error_type).new(error.message)
+def _js_error(shapes: Any, error: LocalProtocolError) -> Any:
+    """Return a JS error of the right class for ``error``, for the glue to throw.
+
+    Made by the glue's ``shapes.error``: in its page's realm, so that the app's
+    ``instanceof TypeError`` holds when peers share one runtime (another page's realm).
+    """
+    return shapes.error(error.error_type, error.message)
 
 
 def _to_js(value: dict[str, Any]) -> Any:
@@ -46,18 +51,21 @@ class BrowserChannel:
     ----------
     channel : Channel
         The core channel object, made by a join.
+    shapes : JS object
+        The glue's makers (see :class:`BrowserEndpoint`); its errors come from ``error``.
     """
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel, shapes: Any) -> None:
         self.channel = channel
         self._endpoint = channel.endpoint
+        self._shapes = shapes
 
     def set_listener(self, given_type: str) -> Any:
         """Decide ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
         try:
             return self.channel.set_listener(given_type)
         except LocalProtocolError as error:
-            return _js_error(error)
+            return _js_error(self._shapes, error)
 
     def send(self, data_type: str, length: int | None, bytes_ok: bool) -> Any:
         """Decide ``send``.
@@ -69,7 +77,7 @@ class BrowserChannel:
         try:
             result = self.channel.send(data_type, length, bytes_ok)
         except LocalProtocolError as error:
-            return _js_error(error)
+            return _js_error(self._shapes, error)
         endpoint = self._endpoint
         if isinstance(result, bytes):
             if not endpoint.outbox:
@@ -82,7 +90,7 @@ class BrowserChannel:
         try:
             self.channel.leave()
         except LocalProtocolError as error:  # pragma: no cover - no profile refuses leave
-            return _js_error(error)
+            return _js_error(self._shapes, error)
         return _reply(self._endpoint)
 
 
@@ -140,6 +148,20 @@ class BrowserEndpoint:
         self._run, self._frame = shapes.run, shapes.frame
         self._answer, self._after = shapes.answer, shapes.after
         self._held, self._dropped = shapes.held, shapes.dropped
+        self._shapes = shapes
+        self._channels: weakref.WeakSet[BrowserChannel] = weakref.WeakSet()
+
+    def close(self) -> None:
+        """Let go of the page: it is gone, and the runtime outlives it (the host page's).
+
+        Drops everything, its channel objects' too: the core's state, and the makers
+        (functions of that page, which would keep all of its objects alive). The proxies
+        the page held are empty shells after this, until its garbage is collected; no
+        call is made on them.
+        """
+        for channel in list(self._channels):
+            vars(channel).clear()
+        vars(self).clear()
 
     def set_dedupe(self, on: bool) -> None:
         """Frames come by BroadcastChannel and a relay: deliver each once."""
@@ -152,9 +174,10 @@ class BrowserEndpoint:
     def join(self) -> Any:
         """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
         try:
-            channel = BrowserChannel(self.endpoint.join())
+            channel = BrowserChannel(self.endpoint.join(), self._shapes)
         except LocalProtocolError as error:
-            return _js_error(error)
+            return _js_error(self._shapes, error)
+        self._channels.add(channel)
         return _reply(self.endpoint, channel=channel)
 
     def receive(
@@ -221,7 +244,7 @@ class BrowserEndpoint:
         try:
             release, drop = self.endpoint.set_network(state_from_json(json.loads(state)))
         except (NetworkError, ValueError) as error:
-            return js.Error.new(f"webxdc realtime: network: {error}")
+            return self._shapes.error("Error", f"webxdc realtime: network: {error}")
         return _to_js(
             {"active": self.endpoint.network is not None, "release": release, "drop": drop}
         )
@@ -234,8 +257,15 @@ class BrowserEndpoint:
         try:
             new = with_changes(state_from_json(json.loads(state)), json.loads(change))
         except (NetworkError, ValueError, TypeError) as error:
-            return js.Error.new(f"webxdc realtime: network: {error}")
+            return self._shapes.error("Error", f"webxdc realtime: network: {error}")
         return to_json(new)
+
+    def parse_network(self, text: str) -> Any:
+        """Read ``?net=`` / ``data-net``: the state (JSON), or a JS error naming what is wrong."""
+        try:
+            return to_json(parse_net(text))
+        except NetworkError as error:
+            return self._shapes.error("Error", f"webxdc realtime: ?net= / data-net: {error}")
 
     def judge_update(self, sender: str, uid: str, size: int, now: float) -> Any:
         """Return the network's word on an update: ``DELIVER`` (now), ``{after}``, ``{held}``."""
@@ -261,14 +291,6 @@ class BrowserEndpoint:
         return _to_js(stats)
 
 
-def parse_network(text: str) -> Any:
-    """Read ``?net=`` / ``data-net``: the state (JSON), or a JS error naming what is wrong."""
-    try:
-        return to_json(parse_net(text))
-    except NetworkError as error:
-        return js.Error.new(f"webxdc realtime: ?net= / data-net: {error}")
-
-
 class BrowserUpdates:
     """The page's update log: the glue's handle on :class:`~webxdc_realtime.core.updates.UpdateLog`.
 
@@ -292,6 +314,10 @@ class BrowserUpdates:
         records = [Record(*r) for r in chat.to_py()]
         pairs = [(int(serial), str(uid)) for serial, uid in stored.to_py()]
         self.log = UpdateLog(self_addr, pairs, records, interval_ms, max_size)
+
+    def close(self) -> None:
+        """Let go of the log: the page is gone, and the runtime outlives it."""
+        vars(self).clear()
 
     def added(self) -> Any:
         """Return what the log took from the chat at start, to keep: ``[[serial, uid]]``."""

@@ -15,7 +15,10 @@ core does.
 An app's misuse comes back as a *value*, a JS ``Error`` or ``TypeError`` with the
 contract's message (SPEC.md), which the glue throws (``if (result instanceof Error)
 throw result``): raised, it would reach the app wrapped in Pyodide's ``PythonError``.
-A bad frame never becomes an exception.
+The glue's ``SHAPES.error`` makes it, in the page's own realm: peers of a host page share
+one runtime that lives in another page, whose ``TypeError`` is not the app's. For the same
+reason the adapter keeps no JS object of a page beyond ``endpoint.close()``. A bad frame
+never becomes an exception.
 
 =========================================  ================================================
 the glue calls                             and gets
@@ -40,9 +43,11 @@ payload.length[, payload, now])``
                                            it got only this many frames of: the rest is
                                            taken back, judged again in the next step
 ``endpoint.set_network(json)``,            the network's conditions (see ``network.js``)
-``network_change``, ``judge_update``
+``network_change``, ``parse_network``,
+``judge_update``
 ``endpoint.stats(now)``, ``set_tap(on)``,  counters; tell the devtools why frames drop;
 ``set_dedupe(on)``                         frames come two ways (a relay)
+``endpoint.close()``                       the page is gone: let go of its JS objects
 ``BrowserUpdates(...)`` and its methods    the update log (see ``updates.js``)
 ``send_to_chat(...)``                      ``[rejection, data key]``
 =========================================  ================================================

@@ -3,7 +3,14 @@
 // keeps one) and IndexedDB (a visit counter), and tries the network (which the host's
 // Content-Security-Policy must block). Its state is in window.fixture for the tests.
 const $ = (id) => document.getElementById(id);
-const fixture = (window.fixture = { notes: [], pings: [], ready: false, fetch: "pending", visits: 0 });
+const fixture = (window.fixture = {
+  notes: [],
+  pings: [],
+  realms: [],
+  ready: false,
+  fetch: "pending",
+  visits: 0,
+});
 
 let device = localStorage.getItem("device-id");
 if (!device) {
@@ -38,6 +45,7 @@ $("add").addEventListener("click", () => {
 
 const channel = window.webxdc.joinRealtimeChannel();
 channel.setListener((data) => {
+  fixture.realms.push(data instanceof Uint8Array); // of this page's realm, for the tests
   const text = new TextDecoder().decode(data);
   fixture.pings.push(text);
   const item = document.createElement("li");
@@ -48,6 +56,7 @@ $("ping").addEventListener("click", () =>
   channel.send(new TextEncoder().encode(`ping from ${window.webxdc.selfName}`)),
 );
 fixture.send = (text) => channel.send(new TextEncoder().encode(text)); // for the tests
+fixture.channel = channel;
 
 // A visit counter in IndexedDB, per peer.
 const open = indexedDB.open("pingboard", 1);
