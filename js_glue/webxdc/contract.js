@@ -16,11 +16,19 @@
  *   a number: a `contract.received` code
  * @typedef {{ run: number, start: number, done: boolean } | { frame: Verdict, start: number, end: number, done: boolean }} Step
  *
+ * @typedef {object} Tickets  decisions made ahead (contract.py: *ahead*)
+ * @property {string} keys  `count` headers (sends) or header parts (per sender), latin-1
+ * @property {number} count
+ * @property {number} limit  the largest payload they are for
+ *
  * @typedef {object} PyChannel  a `webxdc_realtime.browser.adapter.BrowserChannel`
  * @property {(givenType: string) => void | Error} set_listener
  * @property {(tag: string, length: number | undefined, bytesOk: boolean) => string | Reply | Error} send
  *   a string: the header, latin-1
  * @property {() => Reply | Error} leave
+ * @property {(count: number) => Tickets | null} ahead  the headers of the next sends
+ * @property {(frames: number, payloadBytes: number, count: number) => Tickets | null} sent_ahead
+ *   take in those sent; `count` more
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
  * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`, the
@@ -32,6 +40,8 @@
  * @property {(message: Uint8Array, now: number) => Step} receive_batch
  * @property {(now: number) => Step} receive_more
  * @property {(delivered: number) => void} cut
+ * @property {(count: number) => Tickets} ahead  the frames delivered next, per sender
+ * @property {(taken: number[], frames: number, payloadBytes: number) => void} took_ahead
  * @property {(on: boolean) => void} set_tap
  * @property {(now?: number) => Record<string, unknown>} stats  with `connecting`: the peers
  *   not connected yet at `now` (the clock frames are judged by)
@@ -56,6 +66,8 @@ export const SHAPES = {
   held: (held) => ({ held }),
   /** @type {(dropped: string) => Verdict} dropped, and why (while tapped) */
   dropped: (dropped) => ({ dropped }),
+  /** @type {(keys: string, count: number, limit: number) => Tickets} decisions made ahead */
+  ahead: (keys, count, limit) => ({ keys, count, limit }),
   /**
    * An error for the glue to throw or report, of this page's realm (the runtime may live
    * in another page: the host page's, shared by its peers).

@@ -14,6 +14,7 @@
  *   failed:  the table still decides; an accepted send throws "unavailable".
  */
 
+import { Ahead } from "./ahead.js";
 import { RealtimeChannel, thrown } from "./channel.js";
 import { decide, errorOf, readBytes, render } from "./rules.js";
 import { EMPTY, Wire, exact, latin1 } from "./wire.js";
@@ -69,7 +70,12 @@ export class Page {
     this.received = table.contract.received;
     this.network = network;
     this.report = report;
-    network.beforeChange = () => this.interrupt();
+    /** Decisions the core made ahead (ahead.js). */
+    this.ahead = new Ahead(table.frame);
+    network.beforeChange = () => {
+      this.ahead.settle(this.endpoint, true, true);
+      this.interrupt();
+    };
   }
 
   /**
@@ -82,6 +88,7 @@ export class Page {
    */
   decide(call, channel, facts, live, isSend = false) {
     if (this.state === "live") {
+      this.ahead.settle(this.endpoint, true, true);
       this.interrupt();
       return live();
     }
@@ -109,7 +116,16 @@ export class Page {
       }
       this.pendingSends += 1;
     }
-    this.pending.push(live);
+    // Replayed once live: a send as any send then; another call after what was decided
+    // ahead is handed back, as when live.
+    this.pending.push(
+      isSend
+        ? live
+        : () => {
+            this.ahead.settle(this.endpoint, true, true);
+            live();
+          },
+    );
   }
 
   /** `window.webxdc.joinRealtimeChannel()` */
@@ -124,6 +140,8 @@ export class Page {
         set_listener: py.set_listener,
         send: py.send,
         leave: py.leave,
+        ahead: py.ahead,
+        sent_ahead: py.sent_ahead,
         proxy: py, // the methods are borrowed from it: it must live as long as they do
       });
       this.current = channel;
@@ -152,9 +170,16 @@ export class Page {
    * @param {Uint8Array | null} bytes
    */
   #send(channel, { tag, length, bytes_ok }, bytes) {
-    const result = thrown(
-      /** @type {PyChannel} */ (RealtimeChannel.core(channel)).send(tag, length, bytes_ok),
-    );
+    const core = /** @type {PyChannel} */ (RealtimeChannel.core(channel));
+    if (tag === this.table.uint8array && bytes_ok && bytes && !this.tap) {
+      const header = this.ahead.header(channel, core, bytes.length);
+      if (header !== null) {
+        this.wire?.post(header, bytes);
+        return;
+      }
+    }
+    this.ahead.settle(this.endpoint, true, false);
+    const result = thrown(core.send(tag, length, bytes_ok));
     if (typeof result === "string") {
       this.wire?.post(result, /** @type {Uint8Array} */ (bytes));
       if (this.tap) this.#tapOut(result, /** @type {Uint8Array} */ (bytes));
@@ -184,6 +209,7 @@ export class Page {
     if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, LENGTH_AT)) {
       return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
     }
+    this.ahead.settle(endpoint, false, true);
     let step = endpoint.receive_batch(message, performance.now());
     for (;;) {
       if ("run" in step) {
@@ -210,6 +236,7 @@ export class Page {
         );
         if (step.done) return;
       }
+      this.ahead.settle(endpoint, false, true);
       step = endpoint.receive_more(performance.now());
     }
   }
@@ -221,6 +248,7 @@ export class Page {
   interrupt() {
     const run = this.run;
     if (run && !run.cut) {
+      this.ahead.settle(this.endpoint, false, true);
       run.cut = true;
       /** @type {PyEndpoint} */ (this.endpoint).cut(run.delivered);
     }
@@ -237,6 +265,12 @@ export class Page {
   #onFrame(header, payload) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     const { DELIVER, NEEDS_PAYLOAD } = this.received;
+    if (!this.tap && this.ahead.accept(endpoint, header, payload.length)) {
+      // Decided ahead: data for the app, and no call.
+      if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
+      return;
+    }
+    this.ahead.settle(endpoint, false, true);
     const now = this.network.active ? performance.now() : 0;
     let verdict = endpoint.receive(header, payload.length, undefined, now);
     if (verdict === DELIVER && !this.tap) {
@@ -272,6 +306,7 @@ export class Page {
       const data = payload();
       fate = this.network.schedule(verdict, () => {
         // Its time has come: the core judges it again, as the page is now.
+        this.ahead.settle(this.endpoint, false, true);
         const again = /** @type {PyEndpoint} */ (this.endpoint).due(data.length);
         if (again === DELIVER && this.current) RealtimeChannel.deliver(this.current, data);
       });
@@ -332,6 +367,8 @@ export class Page {
       receive_more: proxy.receive_more,
       cut: proxy.cut,
       due: proxy.due,
+      ahead: proxy.ahead,
+      took_ahead: proxy.took_ahead,
       stats: proxy.stats,
       set_tap: proxy.set_tap,
       header_size: proxy.header_size,
@@ -379,7 +416,9 @@ export class Page {
 
   /** Counters of the page's latest stay in the channel, or null before live. */
   stats() {
-    return this.endpoint ? this.endpoint.stats(performance.now()) : null;
+    if (!this.endpoint) return null;
+    this.ahead.settle(this.endpoint, false, false);
+    return this.endpoint.stats(performance.now());
   }
 
   /**
@@ -401,6 +440,7 @@ export class Page {
    * @param {boolean} on
    */
   setTap(on) {
+    this.ahead.settle(this.endpoint, true, true);
     this.interrupt();
     this.tap = on;
     this.endpoint?.set_tap(on);

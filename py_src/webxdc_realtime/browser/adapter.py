@@ -85,6 +85,25 @@ class BrowserChannel:
             return _reply(endpoint, header=result.decode("latin-1"), log="")
         return _reply(endpoint, header=None, log=result)
 
+    def ahead(self, count: int) -> Any:
+        """Decide the headers of the next ``count`` sends of a Uint8Array, ahead.
+
+        Returns ``{keys, count, limit}`` (see the contract: *ahead*), or None.
+        """
+        tickets = self.channel.ahead(count)
+        if tickets is None:
+            return None
+        headers, limit = tickets
+        return self._shapes.ahead(headers.decode("latin-1"), count, limit)
+
+    def sent_ahead(self, frames: int, payload_bytes: int, count: int) -> Any:
+        """Take in ``frames`` sends made by the headers of :meth:`ahead`, in order.
+
+        Returns :meth:`ahead` of ``count`` more (0: None), from the header after them.
+        """
+        self.channel.sent_ahead(frames, payload_bytes)
+        return self.ahead(count) if count else None
+
     def leave(self) -> Any:
         """Decide ``leave``: a reply (announcements to post), or a JS error."""
         try:
@@ -219,6 +238,24 @@ class BrowserEndpoint:
                 return self._run(count, start, receiver.done)
         start, end, event = receiver.next(now)
         return self._frame(self._verdict(event), start, end, receiver.done)
+
+    def ahead(self, count: int) -> Any:
+        """Decide ahead which frames the fast path delivers next: ``{keys, count, limit}``.
+
+        ``keys``: per sender heard from, the header parts (up to the length field) of its
+        next ``count`` data frames (see the contract: *ahead*); "" when there is no fast
+        path (the app does not listen, a network, a relay).
+        """
+        senders, limit = self._receiver.ahead(count)
+        return self._shapes.ahead(b"".join(senders).decode("latin-1"), count, limit)
+
+    def took_ahead(self, taken: Any, frames: int, payload_bytes: int) -> None:
+        """Take in the frames delivered by :meth:`ahead`'s keys.
+
+        ``taken``: per sender, the index of the last one taken (-1: none); then how many
+        in all, and their payload bytes.
+        """
+        self._receiver.took_ahead(taken.to_py(), frames, payload_bytes)
 
     def cut(self, delivered: int) -> None:
         """Take back the run's frames after the first ``delivered``: the app calls the core."""

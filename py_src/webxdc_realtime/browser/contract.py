@@ -47,10 +47,31 @@ payload.length[, payload, now])``
 ``judge_update``
 ``endpoint.stats(now)``, ``set_tap(on)``,  counters; tell the devtools why frames drop;
 ``set_dedupe(on)``                         frames come two ways (a relay)
+``channel.ahead``, ``sent_ahead``,          decisions made ahead (below)
+``endpoint.ahead``, ``took_ahead``
 ``endpoint.close()``                       the page is gone: let go of its JS objects
 ``BrowserUpdates(...)`` and its methods    the update log (see ``updates.js``)
 ``send_to_chat(...)``                      ``[rejection, data key]``
 =========================================  ================================================
+
+*Ahead*: the core may decide before it is asked, and the glue apply the decision
+byte for byte, with no call per frame:
+
+- ``channel.ahead(count)``: ``{keys, count, limit}``, the headers of this channel
+  object's next ``count`` sends of a Uint8Array of at most ``limit`` bytes, concatenated,
+  their length fields zero (the glue writes the payload's length there); or None. When
+  they run out, ``channel.sent_ahead(frames, payload_bytes, count)`` takes in those sent
+  and hands out ``count`` more.
+- ``endpoint.ahead(count)``: ``{keys, count, limit}``, for each sender heard from, the
+  header parts up to the length field of its next ``count`` data frames: such a frame,
+  whole, of at most ``limit`` bytes, and not before one already taken from that sender,
+  is delivered as ``receive`` would. ``endpoint.took_ahead(taken, frames,
+  payload_bytes)`` takes in those delivered.
+
+The glue hands the core what it took before any other call into it, so that every call
+(``stats`` too) sees the state it would have seen frame by frame; any call that may change
+a decision (an app call that reaches the core, a network change, the tap) discards what
+was handed out, and a call that judges a frame discards the receiving side's.
 
 A *reply* is ``{frames, member, ...}``: announcements to post first, in order, and
 whether the page is in the channel afterwards (the glue opens or closes its

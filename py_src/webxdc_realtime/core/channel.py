@@ -154,6 +154,40 @@ class Channel:
         assert length is not None  # a profile sends only what reads as bytes
         return endpoint._frame_header(FrameKind.DATA, length)
 
+    def ahead(self, count: int) -> tuple[bytes, int] | None:
+        """Decide ahead: the headers of this object's next sends of a Uint8Array.
+
+        Parameters
+        ----------
+        count : int
+            Sends to decide.
+
+        Returns
+        -------
+        (bytes, int) or None
+            ``count`` headers, concatenated, their length fields zero: the n-th send of a
+            Uint8Array of at most the int's length, if nothing else reaches the endpoint
+            meanwhile, is that header with its length, as :meth:`send` would return it;
+            the glue then says how many it sent with :meth:`sent_ahead`, before any other
+            call. None: such a send does more than send (this state, this profile).
+        """
+        endpoint = self.endpoint
+        member = endpoint.member
+        rule = endpoint.profile.decide_send(UINT8ARRAY_TAG, 0, True, self.trashed, member)
+        if not (rule.send and not rule.trash and (rule.member is None or rule.member == member)):
+            return None
+        return endpoint._data_headers_ahead(count), endpoint.profile.alike_up_to()
+
+    def sent_ahead(self, frames: int, payload_bytes: int) -> None:
+        """Take in the sends the glue made by the headers of :meth:`ahead`.
+
+        Parameters
+        ----------
+        frames, payload_bytes : int
+            How many of those headers were sent, in order, and their payloads' bytes.
+        """
+        self.endpoint._sent_ahead(frames, payload_bytes)
+
     def leave(self) -> None:
         """``leave()``: as the profile says; leaving twice is no error (row 20)."""
         facts = {"trashed": self.trashed, "member": self.endpoint.member}
@@ -357,6 +391,18 @@ class Endpoint:
         counters.frames_sent += 1
         counters.bytes_sent += HEADER_SIZE + payload_length
         return self._data_head + _SEQ_LENGTH.pack(seq, payload_length)
+
+    def _data_headers_ahead(self, count: int) -> bytes:
+        # The next `count` data headers, their lengths zero (see Channel.ahead).
+        head, seq = self._data_head, self._seq
+        return b"".join(head + _SEQ_LENGTH.pack((seq + k) % SEQ_MODULUS, 0) for k in range(count))
+
+    def _sent_ahead(self, frames: int, payload_bytes: int) -> None:
+        # _data_header, `frames` times.
+        self._seq = (self._seq + frames) % SEQ_MODULUS
+        counters = self.counters
+        counters.frames_sent += frames
+        counters.bytes_sent += frames * HEADER_SIZE + payload_bytes
 
     def set_network(self, state: NetworkState) -> tuple[list[int], list[int]]:
         """Take the network's conditions (every peer of the scope gets the same).

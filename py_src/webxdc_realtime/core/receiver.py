@@ -72,6 +72,7 @@ from .scope import Scope
 PREFIX_SIZE = 4 + TOPIC_SIZE
 """A data frame of one topic starts with these 20 bytes: magic, version, kind, topic."""
 _TAIL = struct.Struct(">8sII")  # after the prefix: sender, seq, payload length
+_SEQ = struct.Struct(">I")
 # Announcements that carry the sender's address; the glue hands their payload over.
 _NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
 _SEEN = 4096  # frames of a sender remembered, to tell one that arrives a second time
@@ -142,6 +143,7 @@ class Receiver:
         self._run_start = 0
         self._run_count = 0
         self._prior: dict[bytes, int | None] = {}  # last heard before the run, per sender
+        self._ahead_senders: list[tuple[bytes, int]] = []  # as ahead() handed them out
 
     # What the endpoint tells it.
 
@@ -242,6 +244,58 @@ class Receiver:
         self.peers.add(sender)
         self._count_delivered(1, length)
         return True
+
+    def ahead(self, count: int) -> tuple[list[bytes], int]:
+        """Decide ahead: the frames :meth:`accept` would deliver next, before they come.
+
+        For each sender heard from, the header parts (all but the length field) of its
+        next ``count`` data frames, in order: one of them, with a length field of at most
+        the limit, is delivered as :meth:`accept` would, as long as nothing else reaches
+        the receiver meanwhile; one before a frame taken is not (it comes too late). The
+        glue takes such frames without a call, then says which with :meth:`took_ahead`,
+        before any other call.
+
+        Parameters
+        ----------
+        count : int
+            Frames ahead per sender (less than half the circle of sequence numbers).
+
+        Returns
+        -------
+        senders : list of bytes
+            Per sender, ``count`` header parts of ``LENGTH_AT`` bytes each, concatenated;
+            empty when the fast path is off (the app does not listen, a network, a relay).
+        limit : int
+            The largest length field delivered.
+        """
+        if not self._fast:
+            self._ahead_senders = []
+            return [], MAX_PAYLOAD
+        prefix = self._prefix
+        self._ahead_senders = list(self._last.items())
+        return [
+            b"".join(
+                prefix + sender + _SEQ.pack((last + k) % SEQ_MODULUS) for k in range(1, count + 1)
+            )
+            for sender, last in self._ahead_senders
+        ], MAX_PAYLOAD
+
+    def took_ahead(self, taken: list[int], frames: int, payload_bytes: int) -> None:
+        """Take in what the glue delivered by the frames of :meth:`ahead`, as if one by one.
+
+        Parameters
+        ----------
+        taken : list of int
+            Per sender of :meth:`ahead`, in its order, the index of the last of its frames
+            delivered (-1: none).
+        frames, payload_bytes : int
+            How many frames were delivered, and their payload bytes.
+        """
+        for (sender, last), index in zip(self._ahead_senders, taken, strict=True):
+            if index >= 0:
+                self._last[sender] = (last + 1 + index) % SEQ_MODULUS
+                self.peers.add(sender)
+        self._count_delivered(frames, payload_bytes)
 
     def receive(self, head: Bytes, frame_length: int, now: float = 0.0) -> Event:
         """Judge one frame from the wire, given whole (or its first bytes). Never raises.

@@ -291,6 +291,14 @@ class Profile:
                 self._sends[key] = rule
         return rule
 
+    def alike_up_to(self) -> int:
+        """Return the largest length that :meth:`decide_send` tells apart from no length.
+
+        The rules tell lengths apart only by the limits they are over: every length from
+        0 to this one gets the decision of length 0, the other facts equal.
+        """
+        return self._limits[0] if self._limits else 2**32 - 1
+
     def export(self) -> dict[str, object]:
         """Return the JSON form of the profile."""
         return {

@@ -1,0 +1,204 @@
+// @ts-check
+/**
+ * Decisions the core made ahead (browser/contract.py, *ahead*), applied byte for byte.
+ *
+ * A lone send or a lone frame would cost a call into Python each, which costs more than
+ * the rest of its way (the interpreter's code is out of the CPU's caches by then). The
+ * core hands out, before it is asked, the headers of a channel object's next sends, and
+ * the header parts of the frames it would deliver next from each sender; here they are
+ * matched and used, and what was used is handed back to the core in one call before any
+ * other (`settle`), so that the core's state is what it would have been frame by frame.
+ * No rule is here: which frames, which headers, and the limits are the core's; this
+ * module only looks them up and writes the payload's length into a header, where the
+ * frame layout (also the core's) says.
+ */
+
+/** @typedef {import("./contract.js").PyChannel} PyChannel */
+/** @typedef {import("./contract.js").PyEndpoint} PyEndpoint */
+/** @typedef {import("./contract.js").Tickets} Tickets */
+
+/** How many decisions to ask for at once: per sender, and of sends. */
+export const AHEAD = 32;
+
+export class Ahead {
+  /**
+   * The sends decided ahead, for one channel object.
+   * @type {{ owner: unknown, core: PyChannel, keys: string, count: number, limit: number, next: number, bytes: number } | null}
+   */
+  sends = null;
+  /**
+   * The frames decided ahead: each key's sender and index, and per sender the index of the
+   * last taken; what was taken since last handed back.
+   * @type {{ keys: Map<string, number>, count: number, limit: number, taken: number[], frames: number, bytes: number } | null}
+   */
+  accepts = null;
+  /** The core said there is nothing to decide ahead until the state changes. */
+  noSends = false;
+  noAccepts = false;
+
+  /**
+   * @param {{ header_size: number, length_at: number }} layout  the core's frame layout
+   */
+  constructor(layout) {
+    this.headerSize = layout.header_size;
+    this.lengthAt = layout.length_at;
+  }
+
+  /**
+   * The header of a send of `length` bytes on `owner`, decided ahead, or null (then the
+   * core decides, after `settle(true)`).
+   * @param {unknown} owner  the app's channel object
+   * @param {PyChannel} core  its core object
+   * @param {number} length
+   * @returns {string | null}
+   */
+  header(owner, core, length) {
+    let sends = this.sends;
+    if (sends === null) {
+      if (this.noSends) return null;
+      sends = this.#takeSends(owner, core, core.ahead(AHEAD));
+      if (sends === null) return null;
+    }
+    if (sends.owner !== owner || length > sends.limit) return null;
+    if (sends.next === sends.count) {
+      // All used: hand them back, and take the next ones, in one call.
+      sends = this.#takeSends(owner, core, core.sent_ahead(sends.next, sends.bytes, AHEAD));
+      if (sends === null) return null;
+    }
+    const at = sends.next * this.headerSize;
+    sends.next += 1;
+    sends.bytes += length;
+    return (
+      sends.keys.slice(at, at + this.lengthAt) +
+      lengthField(length) +
+      sends.keys.slice(at + this.lengthAt + 4, at + this.headerSize)
+    );
+  }
+
+  /**
+   * Whether the core decided ahead to deliver this frame (then it is taken: deliver it).
+   * @param {PyEndpoint} endpoint
+   * @param {string} header  latin-1, `header_size` chars
+   * @param {number} length  the payload's
+   * @returns {boolean}
+   */
+  accept(endpoint, header, length) {
+    let accepts = this.accepts;
+    if (accepts === null) {
+      if (this.noAccepts) return false;
+      accepts = this.#takeAccepts(endpoint.ahead(AHEAD));
+      if (accepts === null) return false;
+    }
+    if (length > accepts.limit || readField(header, this.lengthAt) !== length) return false;
+    const at = accepts.keys.get(header.slice(0, this.lengthAt));
+    if (at === undefined) return false;
+    const sender = Math.floor(at / accepts.count);
+    const index = at - sender * accepts.count;
+    if (index <= accepts.taken[sender]) return false; // it comes after a later one
+    accepts.taken[sender] = index;
+    accepts.frames += 1;
+    accepts.bytes += length;
+    return true;
+  }
+
+  /**
+   * Hand the core what was taken since last time, before another call into it; forget
+   * the decisions that call may change: `sends` (a send the core decides, an app call, the
+   * network, the tap), `accepts` (a frame the core judges, and those).
+   * @param {PyEndpoint | null} endpoint
+   * @param {boolean} sends
+   * @param {boolean} accepts
+   */
+  settle(endpoint, sends, accepts) {
+    const ahead = this.sends;
+    if (ahead && ahead.next > 0) {
+      // The rest still hold: the core's next send is the next header.
+      ahead.core.sent_ahead(ahead.next, ahead.bytes, 0);
+      ahead.keys = ahead.keys.slice(ahead.next * this.headerSize);
+      ahead.count -= ahead.next;
+      ahead.next = 0;
+      ahead.bytes = 0;
+    }
+    const taken = this.accepts;
+    if (taken && taken.frames > 0) {
+      // Per sender, the last taken: the same again next time, if nothing more is.
+      endpoint?.took_ahead(taken.taken, taken.frames, taken.bytes);
+      taken.frames = 0;
+      taken.bytes = 0;
+    }
+    if (sends) {
+      this.sends = null;
+      this.noSends = false;
+    }
+    if (accepts) {
+      this.accepts = null;
+      this.noAccepts = false;
+    }
+  }
+
+  /**
+   * @param {unknown} owner
+   * @param {PyChannel} core
+   * @param {Tickets | null | undefined} tickets
+   */
+  #takeSends(owner, core, tickets) {
+    if (!tickets) {
+      this.sends = null;
+      this.noSends = true;
+      return null;
+    }
+    this.sends = {
+      owner,
+      core,
+      keys: tickets.keys,
+      count: tickets.count,
+      limit: tickets.limit,
+      next: 0,
+      bytes: 0,
+    };
+    return this.sends;
+  }
+
+  /** @param {Tickets} tickets */
+  #takeAccepts(tickets) {
+    const size = this.lengthAt;
+    const total = tickets.keys.length / size;
+    if (total === 0) {
+      this.noAccepts = true;
+      return null;
+    }
+    /** @type {Map<string, number>} */
+    const keys = new Map();
+    for (let i = 0; i < total; i++) keys.set(tickets.keys.slice(i * size, (i + 1) * size), i);
+    const taken = new Array(total / tickets.count).fill(-1);
+    this.accepts = { keys, count: tickets.count, limit: tickets.limit, taken, frames: 0, bytes: 0 };
+    return this.accepts;
+  }
+}
+
+/**
+ * A length field: 4 bytes, big-endian, as latin-1.
+ * @param {number} length
+ */
+function lengthField(length) {
+  return String.fromCharCode(
+    (length >>> 24) & 255,
+    (length >>> 16) & 255,
+    (length >>> 8) & 255,
+    length & 255,
+  );
+}
+
+/**
+ * @param {string} header  latin-1
+ * @param {number} at
+ */
+function readField(header, at) {
+  return (
+    ((header.charCodeAt(at) << 24) |
+      (header.charCodeAt(at + 1) << 16) |
+      (header.charCodeAt(at + 2) << 8) |
+      header.charCodeAt(at + 3)) >>>
+    0
+  );
+}
