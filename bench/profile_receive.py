@@ -2,7 +2,8 @@
 
 Prints the functions with the most self time on each side, for raw BroadcastChannel and
 for ours, so that the cost of each step is read off a profile, not guessed.
-Usage: [MODE=ping] python bench/profile_receive.py [SIZE] [COUNT]
+Usage: [MODE=ping|pace] python bench/profile_receive.py [SIZE] [COUNT]
+(pace: one send per task, as `make bench`'s "one send per task").
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def main(size: int, count: int) -> None:
                 print(f"\n== {kind}: {count} pings of {size} B, p50 {samples[count // 2]:.3f} ms")
             else:
                 receiver.evaluate(f"Bench.receive({count})")
-                start = sender.evaluate(f"Bench.blast({size}, {count})")
+                send = "pace" if MODE == "pace" else "blast"
+                start = sender.evaluate(f"Bench.{send}({size}, {count})")
                 while not (result := receiver.evaluate("Bench.result()"))["end"]:
                     time.sleep(0.02)
                 seconds = (result["end"] - start) / 1000

@@ -18,7 +18,7 @@
 /** @typedef {import("./contract.js").Tickets} Tickets */
 
 /** How many decisions to ask for at once: per sender, and of sends. */
-export const AHEAD = 32;
+export const AHEAD = 256;
 
 export class Ahead {
   /**
