@@ -1,7 +1,7 @@
 """`webxdc-realtime run`: how long from the command to all peers live, and what a peer costs.
 
 Runs the command on tests/apps/pingboard (or --app: a folder, an .xdc, a dev server's URL)
-with 1 to 4 peers, opens its host page in a new (cold) browser context, and waits for the
+with 1 to 12 peers, opens its host page in a new (cold) browser context, and waits for the
 command to print "peers: all N live". Memory is
 the PSS of every renderer process the page made, at steady state; the cost of a peer is
 the slope of that over N (least squares). Median of --reps runs. Prints a table, and for
@@ -69,7 +69,7 @@ def once(browser: object, peers: int, app: str) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--peers", default="1,2,3,4")
+    parser.add_argument("--peers", default="1,2,4,8,12")
     parser.add_argument(
         "--app",
         default=str(PINGBOARD),

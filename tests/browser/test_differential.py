@@ -15,8 +15,13 @@ under each host profile, and asserts, call by call, the same outcome (returned, 
 threw with the same class and message), the same data delivered to a second tab, the
 same errors logged, and that data sent to the page afterwards reaches the same listener.
 
+A third kind runs call by call, each call in a task of its own, with frames from the second
+tab between them (``receive``): lone sends and lone frames, which take what the core
+decided ahead (``js_glue/webxdc/ahead.js``), interleaved with every change of state.
+
 ``DIFF_EXAMPLES`` sets the number of sequences per profile run after live (default 40);
-a quarter of that, at least 5, run before live, each in a freshly loaded page.
+a quarter of that, at least 5, run before live, each in a freshly loaded page; half of
+it, at least 5, call by call.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from hypothesis import strategies as st
 
 from core.jsvalues import Descriptor, typeof
 from core.link import Link
-from webxdc_realtime import Channel, Data, LocalProtocolError
+from webxdc_realtime import Channel, Data, Event, LocalProtocolError
 
 from .conftest import PAGES, Pool, Tab, wait_for
 
@@ -41,6 +46,7 @@ pytestmark = pytest.mark.browser
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "40"))
 EXAMPLES_LOADING = max(5, EXAMPLES // 4)
+EXAMPLES_INTERLEAVED = max(5, EXAMPLES // 2)
 PROFILES = ["strict", "desktop", "mobile"]
 PROBE = bytes([0xEE])
 LOGGED = "webxdc realtime: realtime listener"
@@ -94,6 +100,13 @@ calls = st.one_of(
     st.tuples(st.just("leave"), slot, st.none()),
 )
 sequences = st.lists(calls, min_size=1, max_size=12)
+# Call by call, each in a task of its own, with frames from the peer between them: lone
+# sends and lone frames, which take the decisions the core made ahead (ahead.js).
+interleaved = st.lists(
+    st.one_of(calls, st.tuples(st.just("receive"), st.integers(0, 3), st.none())),
+    min_size=1,
+    max_size=16,
+)
 
 # Always run too, under every profile: a sequence that reaches every rule of every table.
 EVERY_RULE: list[tuple[str, int, Descriptor | None]] = [
@@ -122,6 +135,7 @@ EVERY_RULE: list[tuple[str, int, Descriptor | None]] = [
 ]
 
 Op = tuple[str, int, Descriptor | None]
+RECEIVE: Op = ("receive", 2, None)
 
 
 def digest(payload: bytes) -> list[int]:
@@ -133,13 +147,19 @@ def digest(payload: bytes) -> list[int]:
 
 @dataclass
 class Run:
-    """What a sequence did, as the app and a second tab see it."""
+    """What a sequence did, as the app and a second tab see it.
+
+    ``probe``: what the app's listeners got, [channel slot, setListener call], from the
+    frames of ``receive`` calls, then the probe; ``got_after``: how many of those after
+    each call (not compared: for the browser run to wait on).
+    """
 
     outcomes: list[object] = field(default_factory=list)
     delivered: list[list[int]] = field(default_factory=list)
     logged: list[str] = field(default_factory=list)
     probe: list[list[int]] = field(default_factory=list)
     probe_threw: bool = False
+    got_after: list[int] = field(default_factory=list, compare=False)
 
 
 def oracle(profile: str, ops: list[Op]) -> Run:
@@ -150,7 +170,24 @@ def oracle(profile: str, ops: list[Op]) -> Run:
     run = Run()
     channels: list[Channel] = []
     listener_set_at: dict[int, int] = {}
+
+    def heard(events: list[Event]) -> None:
+        current = app.endpoint.current
+        if any(isinstance(e, Data) for e in events) and current is not None:
+            if current.listener == "function":
+                run.probe.append([channels.index(current), listener_set_at[id(current)]])
+            else:
+                run.probe_threw = True  # a stored non-function is "called": a TypeError
+
     for at, (call, index, desc) in enumerate(ops):
+        if call == "receive":
+            count = len(app.events)
+            peer.send(bytes([index]) * index)
+            heard(app.events[count:])
+            run.outcomes.append("ok")
+            run.got_after.append(len(run.probe))
+            continue
+        run.got_after.append(len(run.probe))
         if call != "join" and not channels:
             run.outcomes.append("skip")
             continue
@@ -174,13 +211,9 @@ def oracle(profile: str, ops: list[Op]) -> Run:
         except LocalProtocolError as error:
             run.outcomes.append([error.error_type, error.message])
     run.delivered = [digest(p) for p in peer.received]
+    count = len(app.events)
     peer.send(PROBE)
-    current = app.endpoint.current
-    if app.events and isinstance(app.events[-1], Data) and current is not None:
-        if current.listener == "function":
-            run.probe = [[channels.index(current), listener_set_at[id(current)]]]
-        else:
-            run.probe_threw = True  # a stored non-function is "called": a TypeError
+    heard(app.events[count:])
     return run
 
 
@@ -257,6 +290,53 @@ def test_after_live_the_browser_decides_every_call_as_the_core(
     room.app.console.clear()
     outcomes = room.app.js("(ops) => S.run(ops)", ops)
     try:
+        check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
+    finally:
+        room.app.js("S.cleanup()")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@settings(
+    max_examples=EXAMPLES_INTERLEAVED,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=interleaved)
+@example(ops=[("join", 0, None), ("setListener", 0, {"function": True})] + [RECEIVE] * 3)
+# A change after frames were taken ahead: the listener taken away (desktop, mobile store
+# null), a second join (mobile: the new object receives, with no listener yet).
+@example(
+    ops=[
+        ("join", 0, None),
+        ("setListener", 0, {"function": True}),
+        RECEIVE,
+        ("setListener", 0, {"null": True}),
+        RECEIVE,
+        ("join", 0, None),
+        RECEIVE,
+    ]
+)
+@example(ops=[("join", 0, None), ("send", 0, {"u8": 3, "fill": 1}), RECEIVE, *EVERY_RULE])
+def test_call_by_call_with_frames_between_the_browser_decides_as_the_core(
+    rooms: dict[str, Room], profile: str, ops: list[Op]
+) -> None:
+    room = rooms[profile]
+    expected = oracle(profile, ops)
+    room.peer.js("S.got = []")
+    room.app.console.clear()
+    room.app.js("S.start()")
+    outcomes: list[object] = []
+    try:
+        for at, op in enumerate(ops):
+            if op[0] == "receive":
+                room.peer.js("(n) => S.sendOne(n)", op[1])
+                want = expected.got_after[at]
+                if not wait_for(lambda want=want: room.app.js("S.got.length") >= want, timeout=5):
+                    break
+                time.sleep(0.01)  # a frame the app should not get would arrive by now
+                outcomes.append("ok")
+            else:
+                outcomes.append(room.app.js("([op, at]) => S.one(op, at)", [op, at]))
         check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
     finally:
         room.app.js("S.cleanup()")

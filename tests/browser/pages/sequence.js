@@ -51,22 +51,31 @@ window.S = {
 
   /** Run the calls; each outcome is "skip", "ok", or [error class, message]. */
   run(ops) {
+    this.start();
+    return ops.map((op, at) => this.one(op, at));
+  },
+
+  /** Start a sequence run call by call (`one`), each in a task of its own. */
+  start() {
     this.channels = [];
     this.got = [];
-    return ops.map(([call, index, desc], at) => {
-      if (call !== "join" && this.channels.length === 0) return "skip";
-      const slot = this.channels.length ? index % this.channels.length : 0;
-      const channel = this.channels[slot];
-      try {
-        if (call === "join") this.channels.push(window.webxdc.joinRealtimeChannel());
-        else if (call === "setListener") channel.setListener(this.listenerFor(desc, slot, at));
-        else if (call === "send") channel.send(this.value(desc));
-        else channel.leave();
-        return "ok";
-      } catch (error) {
-        return [error.constructor.name, error.message];
-      }
-    });
+    return true;
+  },
+
+  /** One call of a sequence started with `start`: its outcome, as `run` gives it. */
+  one([call, index, desc], at) {
+    if (call !== "join" && this.channels.length === 0) return "skip";
+    const slot = this.channels.length ? index % this.channels.length : 0;
+    const channel = this.channels[slot];
+    try {
+      if (call === "join") this.channels.push(window.webxdc.joinRealtimeChannel());
+      else if (call === "setListener") channel.setListener(this.listenerFor(desc, slot, at));
+      else if (call === "send") channel.send(this.value(desc));
+      else channel.leave();
+      return "ok";
+    } catch (error) {
+      return [error.constructor.name, error.message];
+    }
   },
 
   /** A listener that records which channel object and which setListener call got data. */
@@ -96,6 +105,12 @@ window.S = {
 
   probe() {
     this.channel.send(new Uint8Array([0xee]));
+    return true;
+  },
+
+  /** The peer's side: one frame of `n` bytes to the app, in a task of its own. */
+  sendOne(n) {
+    this.channel.send(new Uint8Array(n).fill(n));
     return true;
   },
 };
