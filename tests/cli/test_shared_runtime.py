@@ -5,6 +5,7 @@ the host page's, each with its own endpoint in it; a peer that goes lets go of w
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -57,9 +58,26 @@ def alive(host: HostPage) -> dict[str, int]:
     return counts
 
 
-def test_the_peers_share_the_host_pages_runtime(host_page: Any) -> None:
+@pytest.fixture
+def host_page_in(browser: Any) -> Iterator[Callable[[str], HostPage]]:
+    """The host page in each engine: what a realm is differs between them."""
+    contexts: list[Any] = []
+
+    def open_page(url: str) -> HostPage:
+        context = browser.new_context()
+        contexts.append(context)
+        return HostPage(context, url)
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_the_peers_share_the_host_pages_runtime(host_page_in: Any) -> None:
     with run(PINGBOARD, "--peers", "3") as command:
-        host: HostPage = host_page(command.url)
+        host: HostPage = host_page_in(command.url)
         host.wait_live(3)
         peers = host.peers()
         assert [p.evaluate("webxdcRealtime.timings.mode") for p in peers] == ["shared"] * 3
