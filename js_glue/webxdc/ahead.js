@@ -27,9 +27,9 @@ export class Ahead {
    */
   sends = null;
   /**
-   * The frames decided ahead: each key's sender and index, and per sender the index of the
-   * last taken; what was taken since last handed back.
-   * @type {{ keys: Map<string, number>, count: number, limit: number, taken: number[], frames: number, bytes: number } | null}
+   * The frames decided ahead: each key's sender and index; per sender the index of the last
+   * taken, and of the last taken since handed back (-1: none); how many since, and bytes.
+   * @type {{ keys: Map<string, number>, count: number, limit: number, taken: number[], fresh: number[], frames: number, bytes: number } | null}
    */
   accepts = null;
   /** The core said there is nothing to decide ahead until the state changes. */
@@ -96,6 +96,7 @@ export class Ahead {
     const index = at - sender * accepts.count;
     if (index <= accepts.taken[sender]) return false; // it comes after a later one
     accepts.taken[sender] = index;
+    accepts.fresh[sender] = index;
     accepts.frames += 1;
     accepts.bytes += length;
     return true;
@@ -104,7 +105,8 @@ export class Ahead {
   /**
    * Hand the core what was taken since last time, before another call into it; forget
    * the decisions that call may change: `sends` (a send the core decides, an app call, the
-   * network, the tap), `accepts` (a frame the core judges, and those).
+   * network, the tap), `accepts` (those, and a frame the core delivers or holds: see
+   * `judged`).
    * @param {PyEndpoint | null} endpoint
    * @param {boolean} sends
    * @param {boolean} accepts
@@ -121,8 +123,8 @@ export class Ahead {
     }
     const taken = this.accepts;
     if (taken && taken.frames > 0) {
-      // Per sender, the last taken: the same again next time, if nothing more is.
-      endpoint?.took_ahead(taken.taken, taken.frames, taken.bytes);
+      endpoint?.took_ahead(taken.fresh, taken.frames, taken.bytes);
+      taken.fresh.fill(-1);
       taken.frames = 0;
       taken.bytes = 0;
     }
@@ -131,6 +133,20 @@ export class Ahead {
       this.noSends = false;
     }
     if (accepts) {
+      this.accepts = null;
+      this.noAccepts = false;
+    }
+  }
+
+  /**
+   * The core judged a frame (after `settle`): unless it only dropped it or took in an
+   * announcement (`NOTHING`: the senders' places stay where they were), what was decided
+   * for the receiving side no longer holds.
+   * @param {unknown} verdict
+   * @param {number} nothing  the contract's `NOTHING`
+   */
+  judged(verdict, nothing) {
+    if (verdict !== nothing) {
       this.accepts = null;
       this.noAccepts = false;
     }
@@ -170,8 +186,16 @@ export class Ahead {
     /** @type {Map<string, number>} */
     const keys = new Map();
     for (let i = 0; i < total; i++) keys.set(tickets.keys.slice(i * size, (i + 1) * size), i);
-    const taken = new Array(total / tickets.count).fill(-1);
-    this.accepts = { keys, count: tickets.count, limit: tickets.limit, taken, frames: 0, bytes: 0 };
+    const senders = total / tickets.count;
+    this.accepts = {
+      keys,
+      count: tickets.count,
+      limit: tickets.limit,
+      taken: new Array(senders).fill(-1),
+      fresh: new Array(senders).fill(-1),
+      frames: 0,
+      bytes: 0,
+    };
     return this.accepts;
   }
 }

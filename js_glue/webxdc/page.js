@@ -209,12 +209,14 @@ export class Page {
     if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, LENGTH_AT)) {
       return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
     }
-    this.ahead.settle(endpoint, false, true);
+    const { NOTHING } = this.received;
+    this.ahead.settle(endpoint, false, false);
     let step = endpoint.receive_batch(message, performance.now());
     for (;;) {
       if ("run" in step) {
         const run = { delivered: 0, cut: false };
         const count = step.run;
+        this.ahead.judged(count ? -1 : NOTHING, NOTHING);
         this.run = run;
         try {
           let start = step.start;
@@ -231,12 +233,13 @@ export class Page {
         if (step.done && !run.cut) return;
       } else {
         const { start, end } = step;
+        this.ahead.judged(step.frame, NOTHING);
         this.#judged(step.frame, message.subarray(start, start + HEADER_SIZE), () =>
           message.slice(start + HEADER_SIZE, end),
         );
         if (step.done) return;
       }
-      this.ahead.settle(endpoint, false, true);
+      this.ahead.settle(endpoint, false, false);
       step = endpoint.receive_more(performance.now());
     }
   }
@@ -270,7 +273,7 @@ export class Page {
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
       return;
     }
-    this.ahead.settle(endpoint, false, true);
+    this.ahead.settle(endpoint, false, false);
     const now = this.network.active ? performance.now() : 0;
     let verdict = endpoint.receive(header, payload.length, undefined, now);
     if (verdict === DELIVER && !this.tap) {
@@ -279,6 +282,7 @@ export class Page {
       return;
     }
     if (verdict === NEEDS_PAYLOAD) verdict = endpoint.receive(header, payload.length, latin1(payload), now);
+    this.ahead.judged(verdict, this.received.NOTHING);
     this.#judged(verdict, header, () => exact(payload));
   }
 

@@ -82,7 +82,8 @@ def test_the_peers_share_the_host_pages_runtime(host_page_in: Any) -> None:
         peers = host.peers()
         assert [p.evaluate("webxdcRealtime.timings.mode") for p in peers] == ["shared"] * 3
         assert host.js("host.runtime.peers()") == 3
-        assert alive(host) == {name: 3 * n for name, n in EACH.items()}
+        # Each peer's update log comes once its IndexedDB is open, a little after live.
+        assert wait_for(lambda: alive(host) == {name: 3 * n for name, n in EACH.items()})
         # One wasm memory for all: the same object's size, seen from each peer.
         sizes = {p.evaluate("webxdcRealtime.memory().wasm") for p in peers}
         assert len(sizes) == 1 and sizes.pop() > 0
@@ -110,10 +111,11 @@ def test_a_peer_that_goes_lets_go_of_what_it_held(host_page: Any) -> None:
     with run(PINGBOARD, "--peers", "2") as command:
         host: HostPage = host_page(command.url)
         host.wait_live(2)
-        assert alive(host) == {name: 2 * n for name, n in EACH.items()}
+        two = {name: 2 * n for name, n in EACH.items()}
+        assert wait_for(lambda: alive(host) == two)
         host.js(RELOAD, 100)
         host.wait_live(2)
-        assert alive(host) == {name: 2 * n for name, n in EACH.items()}
+        assert wait_for(lambda: alive(host) == two)
         assert host.js("host.runtime.peers()") == 2
         # Removed: its endpoint goes too.
         host.page.click('section[data-addr="ada@peers.localhost"] button[title="Remove this peer"]')

@@ -3,7 +3,8 @@ and hands back what it took ends where one that asked frame by frame does, frame
 
 The glue's side is emulated here as js_glue/webxdc/ahead.js does it: a frame whose header
 part is a key, not before one taken from its sender, of at most the limit, is delivered
-with no call; anything else is handed back first, then judged by the core."""
+with no call; for anything else what was taken is handed back first, then the core judges
+it, and if it delivers it the decisions are forgotten (a drop changes nothing)."""
 
 from __future__ import annotations
 
@@ -37,14 +38,15 @@ class Glue:
         self.endpoint = target
         self.keys: dict[bytes, tuple[int, int]] | None = None
         self.taken: list[int] = []
+        self.fresh: list[int] = []
         self.limit = 0
         self.frames = self.bytes = 0
         self.calls = 0
 
     def settle(self) -> None:
         if self.keys is not None and self.frames:
-            self.endpoint.receiver.took_ahead(self.taken, self.frames, self.bytes)
-        self.keys = None
+            self.endpoint.receiver.took_ahead(self.fresh, self.frames, self.bytes)
+            self.fresh = [-1] * len(self.fresh)
         self.frames = self.bytes = 0
 
     def arrive(self, frame: bytes) -> bool:
@@ -58,18 +60,23 @@ class Glue:
                 for i in range(COUNT):
                     self.keys[part[i * LENGTH_AT : (i + 1) * LENGTH_AT]] = (s, i)
             self.taken = [-1] * len(senders)
+            self.fresh = [-1] * len(senders)
         at = self.keys.get(header[:LENGTH_AT])
         field = int.from_bytes(header[LENGTH_AT:HEADER_SIZE], "big")
         if at is not None and length <= self.limit and field == length:
             sender, index = at
             if index > self.taken[sender]:
                 self.taken[sender] = index
+                self.fresh[sender] = index
                 self.frames += 1
                 self.bytes += length
                 return True
         self.settle()
         self.calls += 1
-        return reference(self.endpoint, frame)
+        delivered = reference(self.endpoint, frame)
+        if delivered:
+            self.keys = None
+        return delivered
 
 
 def reference(target: Endpoint, frame: bytes) -> bool:
@@ -121,6 +128,7 @@ def test_frames_taken_ahead_end_as_frame_by_frame(steps: list[tuple[int, str, in
             sent[who].append(frame)
         assert glue.arrive(frame) == reference(plain, frame), (who, how, length)
     glue.settle()
+    glue.keys = None
     assert ahead.counters.as_dict() == plain.counters.as_dict()
     assert ahead.peers == plain.peers
     # And what comes next is judged alike: every frame sent so far again, then new ones.
@@ -142,7 +150,7 @@ def test_a_stream_from_known_senders_takes_one_call_in_count() -> None:
         header = channel.send(UINT8ARRAY_TAG, 2)
         assert isinstance(header, bytes)
         assert glue.arrive(header + b"hi")
-    # The first frame: none known, so asked and judged; then COUNT at a time.
+    # The first frame: no peer known, so asked and judged; then COUNT at a time.
     assert glue.calls <= 2 + 2 * (4 * COUNT // COUNT)
     glue.settle()
     assert target.counters.frames_delivered == 4 * COUNT
@@ -195,3 +203,32 @@ def test_no_sends_ahead_where_a_send_does_more_than_send() -> None:
     desktop = endpoint(3, "desktop")
     tickets = desktop.join().ahead(COUNT)
     assert tickets is not None and tickets[1] == MAX_PAYLOAD  # over it: logged, not sent
+
+
+def test_a_peer_that_left_is_not_brought_back_by_what_was_taken_before() -> None:
+    sender = endpoint(100)
+    channel = sender.join()
+    joined = sender.take_outbox()
+    ahead, plain = listening(1), listening(1)
+    glue = Glue(ahead)
+    for target in (ahead, plain):
+        for frame in joined:
+            target.receiver.receive_parts(frame[:HEADER_SIZE], 0, b"", 0.0)
+    frames = []
+    for _ in range(3):
+        header = channel.send(UINT8ARRAY_TAG, 1)
+        assert isinstance(header, bytes)
+        frames.append(header + b"x")
+    assert glue.arrive(frames[0]) and reference(plain, frames[0])  # asked, then judged
+    assert glue.arrive(frames[1]) and reference(plain, frames[1])  # taken ahead
+    channel.leave()
+    (left,) = sender.take_outbox()
+    assert not glue.arrive(left) and not reference(plain, left)  # handed back, then judged
+    assert ahead.peers == plain.peers == set()
+    glue.settle()  # nothing taken since: the peer stays gone
+    assert ahead.peers == set()
+    # Its late frame is still data for the app, as the fast path would have it.
+    assert glue.arrive(frames[2]) == reference(plain, frames[2]) is True
+    glue.settle()
+    assert ahead.peers == plain.peers
+    assert ahead.counters.as_dict() == plain.counters.as_dict()

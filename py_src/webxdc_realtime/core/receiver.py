@@ -248,12 +248,13 @@ class Receiver:
     def ahead(self, count: int) -> tuple[list[bytes], int]:
         """Decide ahead: the frames :meth:`accept` would deliver next, before they come.
 
-        For each sender heard from, the header parts (all but the length field) of its
-        next ``count`` data frames, in order: one of them, with a length field of at most
-        the limit, is delivered as :meth:`accept` would, as long as nothing else reaches
-        the receiver meanwhile; one before a frame taken is not (it comes too late). The
-        glue takes such frames without a call, then says which with :meth:`took_ahead`,
-        before any other call.
+        For each peer heard from, the header parts (all but the length field) of its next
+        ``count`` data frames, in order: one of them, with a length field of at most the
+        limit, is delivered as :meth:`accept` would, as long as no frame is delivered or
+        held by another way meanwhile (frames dropped, and announcements, change nothing
+        here); one before a frame taken is not (it comes too late). The glue takes such
+        frames without a call, then says which with :meth:`took_ahead`, before any other
+        call.
 
         Parameters
         ----------
@@ -272,7 +273,8 @@ class Receiver:
             self._ahead_senders = []
             return [], MAX_PAYLOAD
         prefix = self._prefix
-        self._ahead_senders = list(self._last.items())
+        peers = self.peers
+        self._ahead_senders = [(s, last) for s, last in self._last.items() if s in peers]
         return [
             b"".join(
                 prefix + sender + _SEQ.pack((last + k) % SEQ_MODULUS) for k in range(1, count + 1)
@@ -287,9 +289,9 @@ class Receiver:
         ----------
         taken : list of int
             Per sender of :meth:`ahead`, in its order, the index of the last of its frames
-            delivered (-1: none).
+            delivered since the glue last said (-1: none since).
         frames, payload_bytes : int
-            How many frames were delivered, and their payload bytes.
+            How many frames were delivered since, and their payload bytes.
         """
         for (sender, last), index in zip(self._ahead_senders, taken, strict=True):
             if index >= 0:
