@@ -267,7 +267,7 @@ export class Page {
    */
   #onFrame(header, payload) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
-    const { DELIVER, NEEDS_PAYLOAD } = this.received;
+    const { DELIVER, NEEDS_PAYLOAD, NOTHING } = this.received;
     if (!this.tap && this.ahead.accept(endpoint, header, payload.length)) {
       // Decided ahead: data for the app, and no call.
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
@@ -276,13 +276,13 @@ export class Page {
     this.ahead.settle(endpoint, false, false);
     const now = this.network.active ? performance.now() : 0;
     let verdict = endpoint.receive(header, payload.length, undefined, now);
+    if (verdict === NEEDS_PAYLOAD) verdict = endpoint.receive(header, payload.length, latin1(payload), now);
+    this.ahead.judged(verdict, NOTHING);
     if (verdict === DELIVER && !this.tap) {
       // The common case inline: data for the app, no devtools.
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
       return;
     }
-    if (verdict === NEEDS_PAYLOAD) verdict = endpoint.receive(header, payload.length, latin1(payload), now);
-    this.ahead.judged(verdict, this.received.NOTHING);
     this.#judged(verdict, header, () => exact(payload));
   }
 
