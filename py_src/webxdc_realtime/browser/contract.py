@@ -62,16 +62,17 @@ byte for byte, with no call per frame:
   their length fields zero (the glue writes the payload's length there); or None. When
   they run out, ``channel.sent_ahead(frames, payload_bytes, count)`` takes in those sent
   and hands out ``count`` more.
-- ``endpoint.ahead(count)``: ``{keys, count, limit}``, for each sender heard from, the
+- ``endpoint.ahead(count)``: ``{keys, count, limit}``, for each peer heard from, the
   header parts up to the length field of its next ``count`` data frames: such a frame,
   whole, of at most ``limit`` bytes, and not before one already taken from that sender,
   is delivered as ``receive`` would. ``endpoint.took_ahead(taken, frames,
-  payload_bytes)`` takes in those delivered.
+  payload_bytes)`` takes in those delivered since it was last called.
 
 The glue hands the core what it took before any other call into it, so that every call
 (``stats`` too) sees the state it would have seen frame by frame; any call that may change
 a decision (an app call that reaches the core, a network change, the tap) discards what
-was handed out, and a call that judges a frame discards the receiving side's.
+was handed out, and a frame the core delivers or holds by another way discards the
+receiving side's (one it drops, or an announcement, changes nothing decided).
 
 A *reply* is ``{frames, member, ...}``: announcements to post first, in order, and
 whether the page is in the channel afterwards (the glue opens or closes its
