@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
+import os
+import select
 import signal
 import socket
 import sys
@@ -348,9 +351,25 @@ async def _watch(app: App, host: Host, progress: Progress, stop: asyncio.Event) 
 
 def relay(args: argparse.Namespace) -> int:
     """``webxdc-realtime relay``: NATS servers until Ctrl-C (or SIGTERM, SIGHUP)."""
-    stopping = threading.Event()
+    # The handler only notes the signal; the wait wakes at once by the wakeup pipe. (A
+    # handler that sets a threading.Event can deadlock: it runs in the main thread, which
+    # may hold the Event's lock inside Event.wait. It did, once in a test run.)
+    stopping: list[int] = []
     for signum in STOP_SIGNALS:
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, lambda signum, _: stopping.append(signum))
+    wake, woken = os.pipe()
+    os.set_blocking(wake, False)
+    os.set_blocking(woken, False)
+    signal.set_wakeup_fd(woken)
+    try:
+        return _relay(args, stopping, wake)
+    finally:
+        signal.set_wakeup_fd(-1)
+        os.close(wake)
+        os.close(woken)
+
+
+def _relay(args: argparse.Namespace, stopping: list[int], wake: int) -> int:
     try:
         servers = Relay(
             args.cluster,
@@ -379,7 +398,10 @@ def relay(args: argparse.Namespace) -> int:
         _say(f"  or: webxdc-realtime run APP --relay {pages}")
         _say(f"terminal: webxdc-realtime listen --relay {','.join(servers.nats_urls)}")
         _say("Ctrl-C stops")
-        while not stopping.wait(0.5):
+        while not stopping:
+            select.select([wake], [], [], 0.5)
+            with contextlib.suppress(BlockingIOError):
+                os.read(wake, 512)
             for server in servers.servers:
                 if server.process is not None and not server.alive and server.process.returncode:
                     _say(f"server {server.index} stopped (exit {server.process.returncode})")
