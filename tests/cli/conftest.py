@@ -140,12 +140,21 @@ class HostPage:
         return [frame for frame in frames if frame is not None]
 
 
-@pytest.fixture
-def host_page(chromium: Any) -> Iterator[Callable[[str], HostPage]]:
+def wait_for(condition: Any, timeout: float = 15) -> Any:
+    """``condition()``'s value once it is true, or its last value after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    value = condition()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = condition()
+    return value
+
+
+def _host_pages(browser: Any) -> Iterator[Callable[[str], HostPage]]:
     contexts: list[Any] = []
 
     def open_page(url: str) -> HostPage:
-        context = chromium.new_context(viewport={"width": 1500, "height": 900})
+        context = browser.new_context(viewport={"width": 1500, "height": 900})
         contexts.append(context)
         return HostPage(context, url)
 
@@ -154,3 +163,15 @@ def host_page(chromium: Any) -> Iterator[Callable[[str], HostPage]]:
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.fixture
+def host_page(chromium: Any) -> Iterator[Callable[[str], HostPage]]:
+    """The host page in Chromium: what the command does does not depend on the engine."""
+    yield from _host_pages(chromium)
+
+
+@pytest.fixture
+def host_page_in(browser: Any) -> Iterator[Callable[[str], HostPage]]:
+    """The host page in each engine, for what does (what a realm is)."""
+    yield from _host_pages(browser)

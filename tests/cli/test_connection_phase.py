@@ -15,20 +15,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, HostPage, run
+from .conftest import ROOT, HostPage, run, wait_for
 
 pytestmark = pytest.mark.browser
 
 HELLO = ROOT / "tests" / "apps" / "hello"
-
-
-def wait_for(condition: Any, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    return condition()
 
 
 def hellos(peers: list[Any]) -> list[dict[str, Any]]:
@@ -49,7 +40,7 @@ def test_one_hello_at_start_works_on_a_perfect_network(host_page: Any) -> None:
         host: HostPage = host_page(command.url)
         host.wait_live(2)
         peers = host.peers()
-        assert wait_for(lambda: all(h["heard"] for h in hellos(peers)))
+        assert wait_for(lambda: all(h["heard"] for h in hellos(peers)), timeout=20)
         assert [h["heard"] for h in hellos(peers)] == [["Ben"], ["Ada"]]
         assert [h["sent"] for h in hellos(peers)] == [1, 1]
 
@@ -76,7 +67,7 @@ def test_a_hello_resent_until_answered_gets_through(host_page: Any, tmp_path: Pa
         host: HostPage = host_page(command.url)
         host.wait_live(2)
         peers = host.peers()
-        assert wait_for(lambda: all(h["heard"] for h in hellos(peers)))
+        assert wait_for(lambda: all(h["heard"] for h in hellos(peers)), timeout=20)
         said = hellos(peers)
         assert [h["heard"] for h in said] == [["Ben"], ["Ada"]]
         # It took more than one hello: the first were lost while the pair was connecting.

@@ -4,7 +4,6 @@ localStorage, a visit counter in IndexedDB, a fetch the CSP must block)."""
 
 from __future__ import annotations
 
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -12,18 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import COMMAND, PINGBOARD, ROOT, HostPage, run
+from .conftest import COMMAND, PINGBOARD, ROOT, HostPage, run, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for(condition: Any, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = condition()
-    return value
 
 
 def notes(frame: Any) -> list[list[int]]:

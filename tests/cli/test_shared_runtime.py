@@ -4,13 +4,11 @@ the host page's, each with its own endpoint in it; a peer that goes lets go of w
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import PINGBOARD, HostPage, run
+from .conftest import PINGBOARD, HostPage, run, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -44,35 +42,9 @@ RELOAD = """async (n) => {
 EACH = {"BrowserEndpoint": 1, "BrowserUpdates": 1, "Endpoint": 1, "UpdateLog": 1}
 
 
-def wait_for(condition: Any, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    return condition()
-
-
 def alive(host: HostPage) -> dict[str, int]:
     counts: dict[str, int] = host.js(COUNT)
     return counts
-
-
-@pytest.fixture
-def host_page_in(browser: Any) -> Iterator[Callable[[str], HostPage]]:
-    """The host page in each engine: what a realm is differs between them."""
-    contexts: list[Any] = []
-
-    def open_page(url: str) -> HostPage:
-        context = browser.new_context()
-        contexts.append(context)
-        return HostPage(context, url)
-
-    try:
-        yield open_page
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def test_the_peers_share_the_host_pages_runtime(host_page_in: Any) -> None:
