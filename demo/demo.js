@@ -16,7 +16,9 @@
 
   $("me").innerHTML = `<i style="background:${colour(me.addr)}"></i>You are <b></b>`;
   $("me").querySelector("b").textContent = me.name;
-  $("example-source").textContent = $("example").textContent.trim();
+  fetch("example.js")
+    .then((answer) => answer.text())
+    .then((source) => ($("example-source").textContent = source.trim()));
 
   // "Add peer": this app in a new tab, with a new identity (the `#addr=…&name=…` convention).
   $("add-peer").addEventListener("click", () => {

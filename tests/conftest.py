@@ -11,29 +11,24 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from pytest_pyodide import runner
+
+from webxdc_realtime.host.pytest_plugin import CHROMIUM_FLAGS as PLUGIN_CHROMIUM_FLAGS
+from webxdc_realtime.host.relay import Relay
 
 # loadPyodide() runs under this script timeout; a busy 2-core machine needs more than 20 s.
 runner._BrowserBaseRunner.script_timeout = 120
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FIREFOX = os.environ.get("FIREFOX") or shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--js-flags=--expose-gc",
-]
+# The plugin's flags, and the collector exposed for the tests that measure memory.
+CHROMIUM_FLAGS = [*PLUGIN_CHROMIUM_FLAGS, "--js-flags=--expose-gc"]
 ENGINES = ("chromium", "firefox")
 
 
@@ -74,6 +69,16 @@ def browser(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue(request.param)
 
 
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll ``condition`` until it is truthy; return its value (or the last one on time-out)."""
+    deadline = time.monotonic() + timeout
+    value = condition()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = condition()
+    return value
+
+
 def engine(browser: Any) -> str:
     """``"chromium"`` or ``"firefox"``: for what one engine words or measures its own way."""
     return "firefox" if browser.browser_type.name == "firefox" else "chromium"
@@ -92,3 +97,23 @@ def playwright_browsers(request: pytest.FixtureRequest) -> Iterator[dict[str, An
 def webxdc_browser(browser: Any) -> Any:
     """Our plugin's browser: the session's, each engine in turn (one Playwright per process)."""
     return browser
+
+
+def no_nats_server_left(relay: Relay) -> None:
+    """Assert that the relay's nats-server processes have ended, none left running."""
+    for server in relay.servers:
+        assert server.process is not None and server.process.poll() is not None, server
+    pids = {str(s.process.pid) for s in relay.servers if s.process is not None}
+    running = subprocess.run(["pgrep", "-x", "nats-server"], capture_output=True, text=True)
+    assert not pids & set(running.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def relay() -> Iterator[Relay]:
+    """A real relay (nats-server) for a test module; checked to leave no server behind."""
+    servers = Relay().start()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+        no_nats_server_left(servers)

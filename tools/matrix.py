@@ -26,11 +26,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +42,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser.conftest import serve  # noqa: E402
+from cli.processes import serving  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_FLAGS, FIREFOX  # noqa: E402
 
 XDC = ROOT / "dist" / "realtime-selftest.xdc"
@@ -144,32 +142,9 @@ def ours(browsers: dict[str, Any], only: set[str]) -> Iterator[Host]:
 
 @contextlib.contextmanager
 def webxdc_dev_running(port: int) -> Iterator[None]:
-    process = subprocess.Popen(
-        [str(NODE_BIN / "webxdc-dev"), "run", str(XDC), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port + 2)):
-                break
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"webxdc-dev stopped: {process.stdout.read() if process.stdout else ''}"
-                )
-            time.sleep(0.2)
+    """webxdc-dev with two instances of the self-test (ports ``port`` to ``port + 2``)."""
+    with serving([str(NODE_BIN / "webxdc-dev"), "run", str(XDC), "--port", str(port)], port + 2):
         yield
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def webxdc_dev(browsers: dict[str, Any]) -> Host:

@@ -13,12 +13,13 @@ import functools
 import http.server
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+
+from conftest import wait_for  # noqa: F401 - one for every test room
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = "/tests/browser/pages"
@@ -93,16 +94,6 @@ class Tab:
 def decoded(tab: Tab) -> list[str]:
     """What the spec's example logged as received, in this tab."""
     return [text for _, text in tab.log() if text.startswith("Decoded message: ")]
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll ``condition`` until it is truthy; return its value (or the last one on time-out)."""
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = condition()
-    return value
 
 
 @pytest.fixture(scope="session")

@@ -16,12 +16,13 @@ SITE = ROOT / "build" / "site"
 
 
 SPEC = ROOT.parent / "shared" / "SPEC.md"
-# A copy of the spec's example, so that a clone anywhere can check the demo against it.
-EXAMPLE = ROOT / "tests" / "browser" / "spec-example.js"
+# The spec's example as the demo (and the tests' example page) runs it: one file, so that a
+# clone anywhere can check it against the spec.
+EXAMPLE = ROOT / "demo" / "example.js"
 
 
 def copied_example() -> str:
-    return EXAMPLE.read_text().split("\n", 1)[1].strip()  # after its comment line
+    return EXAMPLE.read_text().strip()
 
 
 def spec_example(spec: str) -> str:
@@ -35,8 +36,9 @@ def test_demo_and_example_page_run_the_spec_example_verbatim() -> None:
     example = copied_example()
     assert example.startswith("const realtimeChannel = window.webxdc.joinRealtimeChannel();")
     assert "hello from ${myId}" in example
-    assert example in (ROOT / "demo" / "index.html").read_text()
-    assert example in (ROOT / "tests" / "browser" / "pages" / "example.html").read_text()
+    assert '<script src="example.js"></script>' in (ROOT / "demo" / "index.html").read_text()
+    page = (ROOT / "tests" / "browser" / "pages" / "example.html").read_text()
+    assert '<script src="/demo/example.js"></script>' in page
 
 
 @pytest.mark.skipif(
@@ -71,6 +73,9 @@ def test_two_demo_tabs_exchange_messages_chat_and_cursors(demo_tabs: tuple[Tab, 
         "[...log.children].map((l) => l.textContent).filter((t) => t.includes('Decoded')).join()"
     )
     assert "hello from ada@example.org" not in decoded_in_ada
+    # The example's source, shown as it runs.
+    source = "document.getElementById('example-source').textContent"
+    assert wait_for(lambda: ada.js(source)) == copied_example()
     # Chat.
     ben.page.fill("#chat-input", "hi from Ben")
     ben.page.press("#chat-input", "Enter")

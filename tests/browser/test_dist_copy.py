@@ -13,9 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_dist_copied_beside_a_bare_index_html_works_in_two_tabs(user_app: UserApp) -> None:
-    example = (ROOT / "tests" / "browser" / "pages" / "example.html").read_text()
-    body = example[example.index("<script>") :]
-    user_app.write_index('<script src="webxdc.js"></script>\n' + body)
+    example = (ROOT / "demo" / "example.js").read_text()
+    user_app.write_index(f'<script src="webxdc.js"></script>\n<script>\n{example}</script>\n')
     a, b = user_app.open(wait=False), user_app.open(wait=False)
 
     wait_for(lambda: len(decoded(a)) >= 2 and len(decoded(b)) >= 2, timeout=60)

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from conftest import wait_for  # noqa: F401 - one for every test room
+
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = Path(sys.executable).parent / "webxdc-realtime"
 PINGBOARD = ROOT / "tests" / "apps" / "pingboard"
@@ -138,16 +140,6 @@ class HostPage:
             for element in self.page.query_selector_all("section.peer iframe")
         ]
         return [frame for frame in frames if frame is not None]
-
-
-def wait_for(condition: Any, timeout: float = 15) -> Any:
-    """``condition()``'s value once it is true, or its last value after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    value = condition()
-    while not value and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = condition()
-    return value
 
 
 def _host_pages(browser: Any) -> Iterator[Callable[[str], HostPage]]:

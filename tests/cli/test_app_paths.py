@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, HostPage, run
-from .test_run import wait_for
+from .conftest import ROOT, HostPage, run, wait_for
 
 pytestmark = pytest.mark.browser
 

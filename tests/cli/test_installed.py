@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, HostPage, run
+from .conftest import ROOT, HostPage, run, wait_for
 from .test_app_paths import ABSOLUTE, check_every_peer
-from .test_run import wait_for
 from .test_vite_template import value
 from .vite_project import dev_server, free_port, make_project
 

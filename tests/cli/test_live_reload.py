@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import HostPage, run
+from .conftest import HostPage, run, wait_for
 from .test_app_paths import ABSOLUTE
-from .test_run import wait_for
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -110,15 +109,6 @@ def test_the_relay_says_when_a_server_stops(tmp_path: Path) -> None:
     line = command.process.stdout.readline()
     assert line.strip() == "webxdc-realtime: server 1 stopped (exit -9)"
     assert command.stop(signal.SIGTERM) == 0
-
-
-@pytest.fixture(scope="module")
-def relay() -> Iterator[Relay]:
-    servers = Relay().start()
-    try:
-        yield servers
-    finally:
-        servers.stop()
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)

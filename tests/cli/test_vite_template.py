@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import HostPage, run
-from .test_run import wait_for
+from .conftest import HostPage, run, wait_for
 from .vite_project import build, dev_server, free_port, make_project, write_greeting
 
 pytestmark = pytest.mark.browser

@@ -14,12 +14,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from .processes import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "node_modules" / "@webxdc" / "vite-plugins" / "example"
@@ -70,31 +70,9 @@ def free_port() -> int:
 @contextlib.contextmanager
 def dev_server(folder: Path, port: int) -> Iterator[subprocess.Popen[str]]:
     """``npm run start`` (``vite --port 3000``) on ``port``; stopped, with its children."""
-    process = subprocess.Popen(
-        [str(ROOT / "node_modules" / ".bin" / "vite"), "--port", str(port), "--strictPort"],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "BROWSER": "none", "NO_COLOR": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            time.sleep(0.1)
+    vite = [str(ROOT / "node_modules" / ".bin" / "vite"), "--port", str(port), "--strictPort"]
+    with serving(vite, port, cwd=folder, env={"BROWSER": "none", "NO_COLOR": "1"}) as process:
         yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 def build(folder: Path) -> Path:

@@ -3,6 +3,8 @@ judged as the same frames one per message would be."""
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +62,17 @@ def judge_all(batch: Receiver) -> list[tuple[str, object]]:
         pos = end
         out.append(("event", event))
     return out
+
+
+def dropped_rest(batch: Receiver) -> list[DropReason]:
+    """Judge the rest of a message whose frames are all dropped: their reasons, in order."""
+    reasons = []
+    while not batch.done:
+        assert batch.run() == 0
+        event = batch.next()[2]
+        assert isinstance(event, Dropped)
+        reasons.append(event.reason)
+    return reasons
 
 
 def test_a_burst_is_one_run_counted_as_delivered() -> None:
@@ -170,13 +183,7 @@ def test_a_listener_that_takes_no_data_set_mid_run_drops_the_rest() -> None:
     batch.cut(1)
     assert receiver.current is not None
     receiver.current.set_listener("null")
-    reasons = []
-    while not batch.done:
-        assert batch.run() == 0
-        event = batch.next()[2]
-        assert isinstance(event, Dropped)
-        reasons.append(event.reason)
-    assert reasons == [DropReason.NO_LISTENER] * 3
+    assert dropped_rest(batch) == [DropReason.NO_LISTENER] * 3
     assert receiver.counters.frames_delivered == 1
 
 
@@ -206,21 +213,11 @@ def test_the_remembered_send_decision_is_the_rules_decision() -> None:
     lengths = [None, 0, 1, MAX_PAYLOAD, MAX_PAYLOAD + 1, 10**9]
     for profile in PROFILES.values():
         for _ in range(2):  # the second time, from memory
-            for tag in tags:
-                for length in lengths:
-                    for bytes_ok in (True, False):
-                        for trashed in (True, False):
-                            for member in (True, False):
-                                facts = {
-                                    "tag": tag,
-                                    "length": length,
-                                    "bytes_ok": bytes_ok,
-                                    "trashed": trashed,
-                                    "member": member,
-                                }
-                                assert profile.decide_send(
-                                    tag, length, bytes_ok, trashed, member
-                                ) is profile.decide("send", facts)
+            for facts in itertools.product(tags, lengths, *[(True, False)] * 3):
+                named = dict(
+                    zip(("tag", "length", "bytes_ok", "trashed", "member"), facts, strict=True)
+                )
+                assert profile.decide_send(*facts) is profile.decide("send", named)
 
 
 def test_a_joined_announcement_in_a_message_is_answered() -> None:

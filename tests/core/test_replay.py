@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from webxdc_realtime import (
     HEADER_SIZE,
-    UINT8ARRAY_TAG,
     Data,
     Dropped,
     DropReason,
@@ -17,11 +16,11 @@ from webxdc_realtime import (
     FrameKind,
     PeerJoined,
     PeerLeft,
-    Scope,
     encode_header,
 )
 
-SCOPE = Scope("chat", "app")
+from .test_batch import SCOPE, dropped_rest
+from .test_batch import data as sent
 
 
 def listening() -> Endpoint:
@@ -29,13 +28,6 @@ def listening() -> Endpoint:
     endpoint.join().set_listener("function")
     endpoint.take_outbox()
     return endpoint
-
-
-def sent(sender: Endpoint, payload: bytes) -> bytes:
-    assert sender.current is not None
-    header = sender.current.send(UINT8ARRAY_TAG, len(payload))
-    assert isinstance(header, bytes)
-    return header + payload
 
 
 def frame(kind: FrameKind, sender: bytes, seq: int, payload: bytes = b"") -> bytes:
@@ -59,13 +51,7 @@ def test_a_replay_inside_one_message_is_dropped() -> None:
     batch = b.receiver
     batch.start(one + two + one + two)
     assert batch.run() == 2
-    reasons = []
-    while not batch.done:
-        assert batch.run() == 0
-        event = batch.next()[2]
-        assert isinstance(event, Dropped)
-        reasons.append(event.reason)
-    assert reasons == [DropReason.TWICE, DropReason.TWICE]
+    assert dropped_rest(batch) == [DropReason.TWICE, DropReason.TWICE]
 
 
 def test_a_replayed_join_is_not_answered_twice() -> None:

@@ -3,7 +3,6 @@ in browser contexts of their own: they share no BroadcastChannel, only the relay
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,28 +11,9 @@ import pytest
 
 from browser.conftest import Tab, serve
 from cli.conftest import host_page  # noqa: F401 - a fixture, for `run --relay`
-from webxdc_realtime.host.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = "/tests/browser/pages"
-
-
-def no_nats_server_left(relay: Relay) -> None:
-    for server in relay.servers:
-        assert server.process is not None and server.process.poll() is not None, server
-    pids = {str(s.process.pid) for s in relay.servers if s.process is not None}
-    running = subprocess.run(["pgrep", "-x", "nats-server"], capture_output=True, text=True)
-    assert not pids & set(running.stdout.split())
-
-
-@pytest.fixture(scope="module")
-def relay() -> Iterator[Relay]:
-    servers = Relay().start()
-    try:
-        yield servers
-    finally:
-        servers.stop()
-        no_nats_server_left(servers)
 
 
 @pytest.fixture(scope="module")

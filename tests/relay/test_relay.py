@@ -17,10 +17,9 @@ import pytest
 
 from browser.conftest import Tab, decoded, wait_for
 from browser.test_multitab import settle
+from conftest import no_nats_server_left
 from webxdc_realtime import Endpoint, Scope
 from webxdc_realtime.host.relay import NatsServer, Relay, split_relay
-
-from .conftest import no_nats_server_left
 
 pytestmark = pytest.mark.browser
 COMMAND = Path(sys.executable).parent / "webxdc-realtime"

@@ -13,9 +13,9 @@ import pytest
 import trustme
 
 from browser.conftest import Tab, wait_for
+from conftest import no_nats_server_left
 from webxdc_realtime.host.relay import Relay, RelayError
 
-from .conftest import no_nats_server_left
 from .test_relay import COMMAND, INSTANCE, relayed
 
 pytestmark = pytest.mark.browser

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the server (aiohttp) is imported when a test asks for an ap
 BROWSERS = ("chromium", "firefox")
 """The engines the plugin drives (``--webxdc-browser``)."""
 
-_FLAGS = [
+CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
@@ -46,8 +46,11 @@ _FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-quic",
     "--no-first-run",
-]
+)
+"""How the plugin starts Chromium: headless, and kept off the network (no background
+requests, updates, sync or QUIC), so that it starts the same on a machine without one."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -292,7 +295,7 @@ def webxdc_browser(pytestconfig: pytest.Config) -> Iterator[Any]:  # pragma: no 
                 channel="moz-firefox", executable_path=executable, headless=not headed
             )
         else:
-            flags = [f for f in _FLAGS if not (headed and "headless" in f)]
+            flags = [f for f in CHROMIUM_FLAGS if not (headed and "headless" in f)]
             browser = playwright.chromium.launch(executable_path=executable, args=flags)
         try:
             yield browser

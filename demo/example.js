@@ -1,4 +1,3 @@
-// SPEC.md's example, verbatim (tests/browser/test_demo.py checks it against SPEC.md).
 const realtimeChannel = window.webxdc.joinRealtimeChannel();
 realtimeChannel.setListener((data) => {
     console.log("Received realtime data: ", data);
