@@ -75,13 +75,15 @@ class Run:
 def run(
     app: Path | str,
     *args: str,
-    command: Path = COMMAND,
+    command: Path | list[str] = COMMAND,
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
 ) -> Iterator[Run]:
-    """`webxdc-realtime run APP --port 0 ARGS` (this venv's, or ``command``), stopped after."""
+    """`webxdc-realtime run APP --port 0 ARGS` (this venv's, or ``command``: a path, or the
+    words that start it, such as ``uvx --from WHEEL webxdc-realtime``), stopped after."""
+    words = [str(command)] if isinstance(command, Path) else command
     process = subprocess.Popen(
-        [str(command), "run", str(app), "--port", "0", *args],
+        [*words, "run", str(app), "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -1,7 +1,8 @@
 """Installed, not cloned: the wheel of `make wheel` in a fresh venv in a temporary folder,
 used from there with nothing of the checkout, no node and no make on the PATH: `run` on a
 folder, an .xdc and a dev server's URL, `--version`, `python -m`, and the pytest plugin
-(`[pytest]`) on an app of the user's."""
+(`[pytest]`) on an app of the user's; and the README's first two lines as they are,
+`pipx install` then `run`, and `uvx ... run app.xdc`."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from typing import Any
 
 import pytest
 
+from conftest import CHROMIUM
+
 from .conftest import ROOT, HostPage, run, wait_for
 from .test_app_paths import ABSOLUTE, check_every_peer
 from .test_vite_template import value
 from .vite_project import dev_server, free_port, make_project
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @dataclass
@@ -42,11 +43,16 @@ class Installed:
         )
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def release_wheel() -> Path:
+    """The wheel `make wheel` built."""
     wheels = sorted((ROOT / "build" / "release").glob("webxdc_realtime-*.whl"))
     if not wheels:
         pytest.fail("build/release has no wheel: run `make wheel`")
+    return wheels[-1]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     home = tmp_path_factory.mktemp("user")
     venv = home / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -59,7 +65,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             "--disable-pip-version-check",
             "-c",
             str(ROOT / "requirements-dev.txt"),
-            f"{wheels[-1]}[pytest]",
+            f"{release_wheel()}[pytest]",
         ],
         check=True,
         cwd=home,
@@ -83,6 +89,61 @@ def test_it_runs_from_anywhere_and_says_its_version(installed: Installed) -> Non
     assert "pip install 'webxdc-realtime[relay]'" in relayless.stderr
     assert shutil.which("node", path=installed.env["PATH"]) is None
     assert shutil.which("make", path=installed.env["PATH"]) is None
+
+
+def the_users(home: Path) -> dict[str, str]:
+    """A user's environment: this one (its proxy and certificate settings) with a HOME of
+    their own and a PATH without node or make; the package caches of this machine's user,
+    so that pipx and uv fetch what they need once."""
+    cache = Path.home() / ".cache"
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "PATH": str(home / "bin"),  # pipx's commands, nothing else
+        "PIP_CACHE_DIR": str(cache / "pip"),
+        "UV_CACHE_DIR": str(cache / "uv"),
+        "UV_SYSTEM_CERTS": "1",  # the machine's certificates, as pip has them
+        "UV_PYTHON_DOWNLOADS": "never",  # the machine's Python, as pipx uses
+    }
+
+
+def test_pipx_install_then_run_a_folder_as_the_readme_says(tmp_path: Path, host_page: Any) -> None:
+    env = {**the_users(tmp_path), "PIPX_HOME": str(tmp_path / "pipx")}
+    env["PIPX_BIN_DIR"], env["PIPX_MAN_DIR"] = str(tmp_path / "bin"), str(tmp_path / "man")
+    pipx = Path(sys.executable).parent / "pipx"
+    done = subprocess.run(
+        [str(pipx), "install", "--python", sys.executable, str(release_wheel())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    command = tmp_path / "bin" / "webxdc-realtime"
+    assert shutil.which("webxdc-realtime", path=env["PATH"]) == str(command)
+    assert shutil.which("node", path=env["PATH"]) is None
+    version = subprocess.run([command, "--version"], env=env, capture_output=True, text=True)
+    assert version.stdout == "webxdc-realtime 0.1.0\n"
+    shutil.copytree(ABSOLUTE, tmp_path / "app")
+    with run("app", "--peers", "2", command=command, cwd=tmp_path, env=env) as running:
+        check_every_peer(host_page(running.url), 2)
+
+
+def test_uvx_runs_an_xdc_without_installing_as_the_readme_says(
+    tmp_path: Path, host_page: Any
+) -> None:
+    # uv's entry scripts are shell scripts that call realpath and dirname: coreutils on PATH
+    # (node is there too on this machine; the pipx test shows that nothing calls it).
+    env = {**the_users(tmp_path), "PATH": "/usr/bin:/bin"}
+    xdc = tmp_path / "app.xdc"
+    with zipfile.ZipFile(xdc, "w") as archive:
+        for path in sorted(ABSOLUTE.rglob("*")):
+            archive.write(path, path.relative_to(ABSOLUTE).as_posix())
+    uvx = [str(Path(sys.executable).parent / "uvx"), "--python", sys.executable]
+    uvx += ["--from", str(release_wheel()), "webxdc-realtime"]
+    with run("app.xdc", "--peers", "2", command=uvx, cwd=tmp_path, env=env) as running:
+        check_every_peer(host_page(running.url), 2)
 
 
 def test_run_a_folder_and_an_xdc(installed: Installed, host_page: Any) -> None:
