@@ -142,6 +142,7 @@ lint: $(VENV)/.stamp node_modules/.stamp
 	$(VENV)/bin/mypy
 	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps bench
 	npx tsc -p jsconfig.json
+	npx tsc -p tools/jsconfig.json
 
 # The fast loop, while you work: lint, types, and every test that needs neither a browser nor
 # a build (the core, the command line's parts, the fuzzer's short run, the layering), in

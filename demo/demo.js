@@ -4,18 +4,22 @@
 // example joined. setListener replaces the example's listener (SPEC.md row 5) with one
 // that logs the example's text messages exactly as the example did, and also handles the
 // demo's own JSON messages. When the example leaves after 100 messages, the demo joins
-// again (a new join after leave is allowed, row 4).
-/* global realtimeChannel */
+// again (a new join after leave is allowed, row 4). globals.d.ts says what the page holds.
+// @ts-check
 (() => {
-  const $ = (id) => document.getElementById(id);
+  /** An element of the page, which has it. @param {string} id @returns {HTMLElement} */
+  const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  /** A form field of the page. @param {string} id @returns {HTMLInputElement} */
+  const input = (id) => /** @type {HTMLInputElement} */ ($(id));
+  /** What a peer said, as it said it: JSON of any shape. @typedef {Record<string, unknown>} Said */
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const me = { addr: window.webxdc.selfAddr, name: window.webxdc.selfName };
-  const hue = (text) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
-  const colour = (addr) => `hsl(${hue(addr)} 70% 52%)`;
+  const hue = (/** @type {string} */ text) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
+  const colour = (/** @type {string} */ addr) => `hsl(${hue(addr)} 70% 52%)`;
 
-  $("me").innerHTML = `<i style="background:${colour(me.addr)}"></i>You are <b></b>`;
-  $("me").querySelector("b").textContent = me.name;
+  $("me").innerHTML = `<i style="background:${colour(me.addr)}"></i>You are `;
+  $("me").append(Object.assign(document.createElement("b"), { textContent: me.name }));
   fetch("example.js")
     .then((answer) => answer.text())
     .then((source) => ($("example-source").textContent = source.trim()));
@@ -33,6 +37,7 @@
   });
 
   let channel = realtimeChannel;
+  /** @param {Uint8Array} data */
   const listener = (data) => {
     if (data[0] !== 0x7b /* "{" */) {
       // The example's messages: log them as the example's own listener does.
@@ -40,6 +45,7 @@
       console.log("Decoded message: ", decoder.decode(data));
       return;
     }
+    /** @type {Said} */
     let msg;
     try {
       msg = JSON.parse(decoder.decode(data));
@@ -51,12 +57,13 @@
   };
   channel.setListener(listener);
 
+  /** @param {Said} msg */
   const send = (msg) => {
     const data = encoder.encode(JSON.stringify({ ...msg, addr: me.addr, name: me.name }));
     try {
       channel.send(data);
     } catch (error) {
-      if (!String(error.message).includes("trashed")) throw error;
+      if (!String(/** @type {Error} */ (error).message).includes("trashed")) throw error;
       console.info("The example left the channel after its 100 messages; the demo joins again.");
       channel = window.webxdc.joinRealtimeChannel();
       channel.setListener(listener);
@@ -66,7 +73,11 @@
 
   // Shared cursors: at most one message per animation frame.
   const board = $("board");
+  /** @type {Map<string, HTMLElement>} */
   const cursors = new Map();
+  /** @type {WeakMap<HTMLElement, number>} */
+  const idle = new WeakMap();
+  /** @type {{ x: number, y: number } | null} */
   let queued = null;
   board.addEventListener("pointermove", (event) => {
     const box = board.getBoundingClientRect();
@@ -79,41 +90,48 @@
       });
     }
   });
+  /** @param {Said} said */
   function showCursor({ addr, name, x, y }) {
     if (typeof x !== "number" || typeof y !== "number") return;
-    let cursor = cursors.get(addr);
+    const from = String(addr);
+    let cursor = cursors.get(from);
     if (!cursor) {
       cursor = document.createElement("div");
       cursor.className = "cursor";
-      cursor.style.setProperty("--c", colour(addr));
+      cursor.style.setProperty("--c", colour(from));
       cursor.innerHTML = `<svg viewBox="0 0 16 16" width="22" height="22"><path d="M1 1l5 14 2-6 6-2z"/></svg><span></span>`;
       board.append(cursor);
-      cursors.set(addr, cursor);
+      cursors.set(from, cursor);
       $("hint").hidden = true;
     }
-    cursor.querySelector("span").textContent = String(name);
+    /** @type {HTMLElement} */ (cursor.querySelector("span")).textContent = String(name);
     cursor.style.left = `${Math.min(Math.max(x, 0), 1) * 100}%`;
     cursor.style.top = `${Math.min(Math.max(y, 0), 1) * 100}%`;
     cursor.classList.remove("idle");
-    clearTimeout(cursor.idle);
-    cursor.idle = setTimeout(() => cursor.classList.add("idle"), 3000);
+    clearTimeout(idle.get(cursor));
+    const shown = cursor;
+    idle.set(
+      cursor,
+      setTimeout(() => shown.classList.add("idle"), 3000),
+    );
   }
 
   // Tiny chat.
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = $("chat-input").value.trim();
+    const text = input("chat-input").value.trim();
     if (!text) return;
     send({ kind: "chat", text });
     showChat({ addr: me.addr, name: me.name, text }, true);
-    $("chat-input").value = "";
+    input("chat-input").value = "";
   });
+  /** @param {Said} said @param {boolean} mine */
   function showChat({ addr, name, text }, mine) {
     const item = document.createElement("li");
     item.className = mine ? "mine" : "";
     item.innerHTML = `<b style="color:${colour(String(addr))}"></b><span></span>`;
-    item.querySelector("b").textContent = mine ? "You" : String(name);
-    item.querySelector("span").textContent = String(text);
+    /** @type {HTMLElement} */ (item.querySelector("b")).textContent = mine ? "You" : String(name);
+    /** @type {HTMLElement} */ (item.querySelector("span")).textContent = String(text);
     $("chat").append(item);
     $("chat").scrollTop = $("chat").scrollHeight;
   }
@@ -132,9 +150,9 @@
     }
     const stats = rt.stats();
     if (stats) {
-      $("peers").textContent = stats.peers;
-      $("sent").textContent = stats.frames_sent;
-      $("received").textContent = stats.frames_received;
+      $("peers").textContent = String(stats.peers);
+      $("sent").textContent = String(stats.frames_sent);
+      $("received").textContent = String(stats.frames_received);
       const dropped = Object.values(stats.dropped).reduce((a, b) => a + b, 0);
       $("dropped").textContent = dropped ? `${dropped} dropped` : "";
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // Bundles the JS glue into dist/webxdc.js (an IIFE for a plain <script> tag), with the
 // Python core's rules table (tools/export_rules.py) embedded.
 // Usage: node tools/build-js.mjs WHEEL_FILE_NAME VERSION RULES_JSON

@@ -1,3 +1,4 @@
+// @ts-check
 // Builds a page of ours from js_glue/<page>/: copies the files named, bundles main.js into
 // <page>.js (an IIFE). Used for the self-test app (then packed as an .xdc) and the host
 // page of `webxdc-realtime run` (dist/host/).

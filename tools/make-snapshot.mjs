@@ -1,3 +1,4 @@
+// @ts-check
 // Makes dist/snapshot.bin.gz: a memory snapshot of a Pyodide interpreter that has already
 // started and imported our package (webxdc_realtime.browser.adapter included). The page restores
 // it instead of starting Python from scratch: several times faster (see bench/RESULTS.md).
@@ -28,7 +29,7 @@ import webxdc_realtime.browser.adapter
 `);
 } catch (error) {
   // Node would print the error's source line: the whole minified Pyodide runtime.
-  console.error(`make-snapshot: importing the package failed:\n${error.message}`);
+  console.error(`make-snapshot: importing the package failed:\n${/** @type {Error} */ (error).message}`);
   process.exit(1);
 }
 const snapshot = pyodide.makeMemorySnapshot();
@@ -44,6 +45,7 @@ for (let at = 0; at < snapshot.length; at += PAGE) {
   if (snapshot.subarray(at, at + PAGE).some((byte) => byte !== 0)) indices.push(at / PAGE);
 }
 const head = new Uint32Array([0x31535857, snapshot.length, PAGE, indices.length, ...indices]);
+/** @type {Uint8Array[]} */
 const parts = [new Uint8Array(head.buffer)];
 for (const index of indices) parts.push(snapshot.subarray(index * PAGE, (index + 1) * PAGE));
 const packed = zlib.gzipSync(Buffer.concat(parts), { level: 6 });
