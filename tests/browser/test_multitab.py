@@ -420,6 +420,7 @@ def test_row22_queue_is_bounded_with_one_warning(fresh: Any) -> None:
 
 
 def test_isolation_two_chats_by_two_instances_by_two_peers(fresh: Any) -> None:
+    # other/app.html is a link to app.html: the same app at another path, another instance.
     groups = {
         (chat, app): [fresh(f"{app}?chat={chat}", wait=False) for _ in range(2)]
         for chat, app in itertools.product(
