@@ -5,6 +5,9 @@ keep them off the network. Chromium (the engine of Delta Chat desktop and Androi
 `chromium`; Firefox ESR is `firefox`, driven by Playwright's `moz-firefox` channel over
 WebDriver BiDi (Playwright 1.64.1: 1.65.2 fails there). `browser` is each of them in turn:
 a test that takes it runs once per engine (see docs/TESTING.md for which run in both).
+
+Also what every room of tests uses: ``wait_for``, and a real relay (``relay``: nats-server,
+checked to leave no server behind).
 """
 
 from __future__ import annotations
