@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WHEELS := .cache/wheels
 PKG_SRC := $(shell find py_src -name '*.py') pyproject.toml
-VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' py_src/webxdc_realtime/__init__.py)
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
 RELEASE := build/release/webxdc_realtime-$(VERSION)-py3-none-any.whl
 JS_SRC := $(wildcard js_glue/webxdc/*.js js_glue/shared/*.js js_glue/relay/*.js js_glue/runtime-share/*.js) tools/build-js.mjs
@@ -18,7 +18,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build wheel xdc demo run bench soak fuzz matrix lint check test clean
+.PHONY: setup browser build wheel release xdc demo run bench soak fuzz matrix lint check test clean
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
@@ -65,7 +65,7 @@ $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyod
 
 
 # dist/: everything webxdc.js needs at run time; copy it next to an app's index.html.
-dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs tools/export_rules.py $(JS_SRC) $(HOST_SRC)
+dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapshot.mjs tools/export_rules.py tools/export_serving.py $(JS_SRC) $(HOST_SRC)
 	rm -rf dist
 	$(PY) tools/pyodide_dir.py dist $(WHEEL)
 	rm -f dist/package.json
@@ -74,6 +74,7 @@ dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapsh
 	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION) dist/rules.json
 	node tools/build-page.mjs js_glue/host dist/host host.js index.html host.css
 	cp node_modules/uplot/dist/uPlot.min.css dist/host/
+	$(PY) tools/export_serving.py dist/host/serving.json
 	touch $@
 
 # The realtime self-test app, for any host: send it to a chat (see README).
@@ -83,15 +84,23 @@ $(XDC): dist/.stamp $(SELFTEST_SRC)
 
 xdc: setup $(XDC)
 
-# The wheel to install (pip, pipx, uvx): the package with the built runtime in it, so that
-# `webxdc-realtime run APP` works with no node, no make and nothing fetched at run time.
-# (The other wheel, $(WHEEL), is the package alone: what Pyodide loads in the page.)
-$(RELEASE): $(WHEEL) dist/.stamp $(XDC) tools/hatch_build.py
+# build/release/: both packages, ready to publish, of one version (package.json's).
+# - the wheel to install (pip, pipx, uvx): the package with the built runtime in it, so that
+#   `webxdc-realtime run APP` works with no node, no make and nothing fetched at run time
+#   (the other wheel, $(WHEEL), is the package alone: what Pyodide loads in the page);
+# - the sdist, from which `build` makes that wheel (so the sdist is known to build);
+# - the npm tarball (tools/pack_npm.mjs): the runtime, the Vite plugin, the Playwright fixture.
+# twine and npm check them as the registries would (npm's --dry-run uploads nothing).
+$(RELEASE): $(WHEEL) dist/.stamp $(XDC) tools/hatch_build.py tools/pack_npm.mjs README.md CHANGELOG.md LICENSE $(wildcard js_glue/vite/* js_glue/playwright/*)
 	rm -rf build/release
-	WEBXDC_REALTIME_DIST=$(CURDIR)/dist $(PY) -m build --wheel --outdir build/release . >/dev/null
-	@echo "$(RELEASE): $$(du -h $(RELEASE) | cut -f1)"
+	WEBXDC_REALTIME_DIST=$(CURDIR)/dist $(PY) -m build --outdir build/release . >/dev/null
+	$(PY) -m twine check --strict build/release/*.whl build/release/*.tar.gz
+	node tools/pack_npm.mjs build/release
+	cd build/npm && npm publish --dry-run --loglevel=error
+	@du -h build/release/*
 
-wheel: setup $(RELEASE)
+release: setup $(RELEASE)
+wheel: release
 
 # build/site/: the demo, with dist/ copied beside it as a user would.
 # build/site/selftest/: the self-test app unpacked, our runtime beside it (links to ../).
@@ -143,6 +152,7 @@ lint: $(VENV)/.stamp node_modules/.stamp
 	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps bench
 	npx tsc -p jsconfig.json
 	npx tsc -p tools/jsconfig.json
+	npx tsc -p js_glue/jsconfig.node.json
 
 # The fast loop, while you work: lint, types, and every test that needs neither a browser nor
 # a build (the core, the command line's parts, the fuzzer's short run, the layering), in
@@ -152,7 +162,7 @@ check: lint
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test.
-test: build wheel lint
+test: build release lint
 	rm -f .coverage .coverage.*
 	$(PY) -m coverage run -m pytest
 	$(PY) -m coverage combine -q

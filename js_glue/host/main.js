@@ -12,12 +12,14 @@
  *
  * The peers share one Python runtime, which this page lends them (js_glue/runtime-share).
  *
+ * Its URL may ask for more than the server says: `?peers=3&profile=mobile&chat=x&net=...`.
+ *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`,
  * `runtime` (the lender: `peers()`, `pyodide()`).
  */
 
 import { el } from "../shared/dom.js";
-import { NAMES, PEER_NAME_PREFIX, RELOAD_CHANNEL } from "../shared/host-page.js";
+import { NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { lendRuntime } from "../runtime-share/share.js";
 import { Devtools, describe } from "./devtools.js";
 
@@ -39,6 +41,8 @@ const host = {
   app: {},
   /** @type {Peer[]} */
   peers: [],
+  /** @type {Record<string, string>} what this page's URL sets for every peer (`asked()`) */
+  settings: {},
   chat: {
     /** @type {Line[]} */ lines: [],
     summary: /** @type {string | null} */ (null),
@@ -83,7 +87,24 @@ function save() {
 
 /** @param {Identity} identity */
 function frameName(identity) {
-  return PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name });
+  return PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name, ...host.settings });
+}
+
+/**
+ * What this page's own URL asks for, over what the server said (`app.json`): `?peers=`,
+ * and for every peer `?profile=`, `?chat=`, `?net=` (the Playwright fixture's options).
+ * @returns {{ peers?: number, settings: Record<string, string> }}
+ */
+function asked() {
+  const query = new URLSearchParams(location.search);
+  /** @type {Record<string, string>} */
+  const settings = {};
+  for (const key of PEER_SETTINGS) {
+    const value = query.get(key);
+    if (value !== null) settings[key] = value;
+  }
+  const peers = Number(query.get("peers"));
+  return Number.isInteger(peers) && peers > 0 ? { peers, settings } : { settings };
 }
 
 /** @param {Peer} peer */
@@ -285,7 +306,9 @@ async function reset() {
 }
 
 async function start() {
-  host.app = await (await fetch("app.json")).json();
+  const { settings, ...overrides } = asked();
+  host.app = { ...(await (await fetch("app.json")).json()), ...overrides, ...settings };
+  host.settings = settings;
   document.title = `${host.app.name} · webxdc-realtime run`;
   $("name").textContent = host.app.name;
   if (host.app.icon) {

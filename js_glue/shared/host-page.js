@@ -10,6 +10,12 @@
  */
 export const PEER_NAME_PREFIX = "webxdc-realtime-peer:";
 
+/**
+ * Settings the host page may give every peer in that JSON, beside its identity (when its
+ * own URL asks for them); they win over the server's (`window.webxdcRealtimeConfig`).
+ */
+export const PEER_SETTINGS = ["profile", "chat", "net"];
+
 /** The BroadcastChannel the host page posts "reload" on when the app changed. */
 export const RELOAD_CHANNEL = "webxdc-realtime/reload";
 

@@ -4,8 +4,9 @@
  * is in. Read once, synchronously, when the script runs.
  *
  * Settings come, first match wins, from the page URL (`?chat=`, ...), the script tag
- * (`data-chat`, ...), a host's `window.webxdcRealtimeConfig` (set before the script,
- * e.g. by `webxdc-realtime run`), else defaults:
+ * (`data-chat`, ...), the host page's peer (`profile`, `chat`, `net` in `window.name`, when
+ * the host page's own URL asks for them), a host's `window.webxdcRealtimeConfig` (set
+ * before the script, e.g. by `webxdc-realtime run`), else defaults:
  * - base URL (`data-base-url`, `baseUrl`): else the folder of the script's own URL.
  * - snapshot: restore Python from `snapshot.bin.gz`, unless `data-snapshot="off"`.
  * - host profile (`?profile=`, `data-profile`, `profile`): else the table's default.
@@ -27,7 +28,7 @@
  * convention); else made up for this tab and kept in sessionStorage across reloads.
  */
 
-import { NAMES, PEER_NAME_PREFIX } from "../shared/host-page.js";
+import { NAMES, PEER_NAME_PREFIX, PEER_SETTINGS } from "../shared/host-page.js";
 
 const IDENTITY_KEY = "webxdc-realtime/identity";
 
@@ -65,11 +66,16 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
 export function readConfig(script, location, existing, storage, rules, host, windowName) {
   const data = script?.dataset ?? {};
   const query = new URLSearchParams(location.search);
+  const peer = readPeer(windowName);
   /** @param {string} name */
-  const setting = (name) => query.get(name) || data[name] || host[name] || undefined;
+  const setting = (name) =>
+    query.get(name) ||
+    data[name] ||
+    (PEER_SETTINGS.includes(name) && typeof peer?.[name] === "string" ? peer[name] : "") ||
+    host[name] ||
+    undefined;
   const base = data.baseUrl || host.baseUrl;
   const baseUrl = base ? new URL(base, location.href).href : new URL(".", script?.src || location.href).href;
-  const peer = readPeer(windowName);
   const identity = readIdentity(location, existing, storage, peer);
   return {
     baseUrl: baseUrl.endsWith("/") ? baseUrl : baseUrl + "/",

@@ -213,3 +213,5 @@ const handle = {
 };
 handle.ready.catch(() => {}); // reported above; keeps the rejection from being "unhandled"
 w.webxdcRealtime = handle;
+
+/** @typedef {typeof handle} WebxdcRealtime  `window.webxdcRealtime` (js_glue/webxdc/window.d.ts) */

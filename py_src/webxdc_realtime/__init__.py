@@ -37,6 +37,8 @@ The package has three rooms:
   plugin); the wheel the page loads leaves them out.
 """
 
+# Written by the build from package.json, where the one version of both packages is.
+from ._version import __version__
 from .core.channel import Channel, Endpoint
 from .core.errors import (
     ALREADY_JOINED,
@@ -79,8 +81,6 @@ from .core.rules import (
     profile_named,
 )
 from .core.scope import Scope
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ALREADY_JOINED",
