@@ -30,11 +30,41 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import sirv from "sirv";
 import { parse as parseToml } from "smol-toml";
 
 /** This package's built runtime (`dist/`), found from this module's own place. */
 export const RUNTIME = fileURLToPath(new URL("../../dist/", import.meta.url));
+
+/** Types of the runtime's files, by how their names end (served as they are: a `.gz` is
+ * gzip data for the page to read, not an encoding for the browser to undo).
+ * @type {Record<string, string>} */
+const TYPES = {
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".css": "text/css; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".zip": "application/zip",
+  ".whl": "application/zip",
+  ".xdc": "application/zip",
+};
+
+/**
+ * A file of the runtime, if `name` (a path relative to it, as in a URL) is one: never outside it.
+ * @param {string} name
+ * @returns {string | null}
+ */
+function runtimeFile(name) {
+  let file;
+  try {
+    file = path.resolve(RUNTIME, decodeURIComponent(name));
+  } catch {
+    return null; // not a name: a malformed escape
+  }
+  if (!file.startsWith(RUNTIME) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
+  return file;
+}
 
 /**
  * @typedef {object} Options
@@ -139,6 +169,55 @@ export function describeStatus({ total = 0, live = 0, failed = 0, ms = 0 }) {
 }
 
 /**
+ * Answer what is ours on the dev server's origin; pass the rest to Vite (`next`).
+ * @param {{ settings: Required<Options>, prefix: string, csp: string, info: () => object, say: (line: string) => void }} how
+ * @returns {import("vite").Connect.NextHandleFunction}
+ */
+function ours({ settings, prefix, csp, info, say }) {
+  return (request, response, next) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (settings.csp) response.setHeader("Content-Security-Policy", csp);
+    const send = (/** @type {string} */ type, /** @type {string | Buffer} */ body, status = 200) => {
+      response.statusCode = status;
+      response.setHeader("Content-Type", type);
+      response.setHeader("Cache-Control", "no-cache");
+      response.end(body);
+    };
+    if (url.pathname === "/webxdc.js") return send(TYPES[".js"], webxdcJs(settings, prefix));
+    if (url.pathname === prefix.slice(0, -1)) {
+      response.writeHead(301, { Location: prefix + url.search });
+      return response.end();
+    }
+    if (!url.pathname.startsWith(prefix)) return next();
+    const rest = url.pathname.slice(prefix.length);
+    if (rest === "") return send(TYPES[".html"], fs.readFileSync(path.join(RUNTIME, "host", "index.html")));
+    if (rest === "app.json") return send(TYPES[".json"], JSON.stringify(info()));
+    if (rest === "status" && request.method === "POST") {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        try {
+          say(describeStatus(JSON.parse(body)));
+        } catch {
+          // Not JSON: not from our host page, and nothing to say.
+        }
+        response.writeHead(204).end();
+      });
+      return;
+    }
+    const file = runtimeFile(rest);
+    if (!file) return send("text/plain; charset=utf-8", `not found: ${url.pathname}\n`, 404);
+    response.writeHead(200, {
+      "Content-Length": fs.statSync(file).size,
+      "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
+      "Cache-Control": "no-cache",
+    });
+    if (request.method === "HEAD") return response.end();
+    fs.createReadStream(file).pipe(response);
+  };
+}
+
+/**
  * The Vite plugin.
  * @param {Options} [options]
  * @returns {import("vite").Plugin}
@@ -147,12 +226,9 @@ export function webxdcRealtime(options) {
   const serving = JSON.parse(fs.readFileSync(path.join(RUNTIME, "host", "serving.json"), "utf8"));
   const rules = JSON.parse(fs.readFileSync(path.join(RUNTIME, "rules.json"), "utf8"));
   const settings = readOptions(options, Object.keys(rules.profiles));
-  /** @type {string} */
-  const prefix = serving.prefix;
-  /** @type {string} */
-  const csp = serving.csp;
+  /** @type {{ prefix: string, csp: string }} */
+  const { prefix, csp } = serving;
   const run = Date.now();
-  const files = sirv(RUNTIME, { dev: true, etag: true, dotfiles: false });
   return {
     name: "webxdc-realtime",
     apply: "serve",
@@ -160,59 +236,17 @@ export function webxdcRealtime(options) {
     configureServer(server) {
       const { logger, root, publicDir } = server.config;
       const app = appIdentity(publicDir || root, root);
+      const info = () => appInfo(settings, app, `${root} (Vite)`, run);
       let said = "";
-      server.middlewares.use((request, response, next) => {
-        const url = new URL(request.url ?? "/", "http://localhost");
-        if (settings.csp) response.setHeader("Content-Security-Policy", csp);
-        const send = (/** @type {string} */ type, /** @type {string | Buffer} */ body) => {
-          response.setHeader("Content-Type", type);
-          response.setHeader("Cache-Control", "no-cache");
-          response.end(body);
-        };
-        if (url.pathname === "/webxdc.js")
-          return send("text/javascript; charset=utf-8", webxdcJs(settings, prefix));
-        if (url.pathname === prefix.slice(0, -1)) {
-          response.statusCode = 301;
-          response.setHeader("Location", prefix + url.search);
-          return response.end();
-        }
-        if (!url.pathname.startsWith(prefix)) return next();
-        const rest = url.pathname.slice(prefix.length);
-        if (rest === "") {
-          return send("text/html; charset=utf-8", fs.readFileSync(path.join(RUNTIME, "host", "index.html")));
-        }
-        if (rest === "app.json") {
-          return send(
-            "application/json",
-            JSON.stringify(appInfo(settings, app, server.resolvedUrls?.local[0] ?? root, run)),
-          );
-        }
-        if (rest === "status" && request.method === "POST") {
-          let body = "";
-          request.on("data", (chunk) => (body += chunk));
-          request.on("end", () => {
-            try {
-              const line = describeStatus(JSON.parse(body));
-              if (line !== said) logger.info(`webxdc-realtime: ${(said = line)}`, { timestamp: true });
-            } catch {
-              // Not ours to worry about: the page posts JSON.
-            }
-            response.statusCode = 204;
-            response.end();
-          });
-          return;
-        }
-        request.url = "/" + rest + url.search;
-        files(request, response, () => {
-          response.statusCode = 404;
-          send("text/plain; charset=utf-8", `not found: ${url.pathname}\n`);
-        });
-      });
+      const say = (/** @type {string} */ line) => {
+        if (line !== said) logger.info(`webxdc-realtime: ${(said = line)}`, { timestamp: true });
+      };
+      // Before Vite's own middlewares and, by `enforce: "pre"`, before other plugins' (a mock's).
+      server.middlewares.use(ours({ settings, prefix, csp, info, say }));
       const printUrls = server.printUrls.bind(server);
       server.printUrls = () => {
         printUrls();
-        const origin = server.resolvedUrls?.local[0] ?? "http://localhost/";
-        const page = new URL(prefix, origin).href;
+        const page = new URL(prefix, server.resolvedUrls?.local[0] ?? "http://localhost/").href;
         logger.info(`  ➜  webxdc:  ${page} (${settings.peers} peers, host profile "${settings.profile}")`);
       };
     },

@@ -144,11 +144,12 @@ class HostPage:
         return [frame for frame in frames if frame is not None]
 
 
-def _host_pages(browser: Any) -> Iterator[Callable[[str], HostPage]]:
+def host_pages(browser: Any, **options: Any) -> Iterator[Callable[[str], HostPage]]:
+    """Open host pages, each in a context of its own (``options``: the context's); close them."""
     contexts: list[Any] = []
 
     def open_page(url: str) -> HostPage:
-        context = browser.new_context(viewport={"width": 1500, "height": 900})
+        context = browser.new_context(viewport={"width": 1500, "height": 900}, **options)
         contexts.append(context)
         return HostPage(context, url)
 
@@ -162,10 +163,10 @@ def _host_pages(browser: Any) -> Iterator[Callable[[str], HostPage]]:
 @pytest.fixture
 def host_page(chromium: Any) -> Iterator[Callable[[str], HostPage]]:
     """The host page in Chromium: what the command does does not depend on the engine."""
-    yield from _host_pages(chromium)
+    yield from host_pages(chromium)
 
 
 @pytest.fixture
 def host_page_in(browser: Any) -> Iterator[Callable[[str], HostPage]]:
     """The host page in each engine, for what does (what a realm is)."""
-    yield from _host_pages(browser)
+    yield from host_pages(browser)
