@@ -21,7 +21,7 @@ from cli.conftest import HostPage, run
 from webxdc_realtime.host.server import CSP
 
 from .conftest import DevServer, free_port, wait_for
-from .template import ROOT, npm, playwright_test, write_greeting
+from .template import IMPORT, ONE_LINE, PROJECT, ROOT, npm, playwright_test, write_greeting
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +190,10 @@ def test_a_wrong_plugin_option_is_named(project: Path, tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert 'webxdcRealtime(): unknown option "peer"' in done.stdout + done.stderr
+
+
+def test_the_readme_shows_the_spec_and_the_line_as_they_are() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert (PROJECT / "tests" / "peers.spec.ts").read_text().strip() in readme
+    assert IMPORT in readme
+    assert f"secureContext(), {ONE_LINE}]" in readme
