@@ -10,7 +10,8 @@ are left out: our plugin takes the emulator's place. Then what an author writes
 (``project/``): a ``src/main.ts`` of the vanilla-ts template's kind (a realtime chat and
 shared notes), a manifest, and, from our README, the one line in ``vite.config.js``,
 ``playwright.config.ts`` and a spec of three peers. ``npm install``, then ``npm install -D``
-of our packed tarball (``make release``) and ``@playwright/test``, as the README says.
+of our packed tarball (``make release``) and ``@playwright/test``, as the README says (and
+TypeScript, as the vanilla-ts template has it, to check our types).
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def make_project(folder: Path, greeting: str = "hello") -> Path:
     shutil.copytree(PROJECT, folder, dirs_exist_ok=True)
     write_greeting(folder, greeting)
     npm(folder, "install")
-    npm(folder, "install", "-D", str(TARBALL), f"@playwright/test@{PLAYWRIGHT}")
+    typescript = [
+        f"{name}@{OURS['devDependencies'][name]}" for name in ("typescript", "@types/node")
+    ]
+    npm(folder, "install", "-D", str(TARBALL), f"@playwright/test@{PLAYWRIGHT}", *typescript)
     return folder
 
 

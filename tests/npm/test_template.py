@@ -192,6 +192,19 @@ def test_a_wrong_plugin_option_is_named(project: Path, tmp_path: Path) -> None:
     assert 'webxdcRealtime(): unknown option "peer"' in done.stdout + done.stderr
 
 
+def test_its_typescript_sees_our_types(project: Path) -> None:
+    """``tsc`` over the author's files and ``checks/types.ts`` (the plugin's options, the
+    fixture, ``window.webxdcRealtime``), with the declarations the package carries."""
+    done = subprocess.run(
+        [str(project / "node_modules" / ".bin" / "tsc"), "-p", "tsconfig.json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_the_readme_shows_the_spec_and_the_line_as_they_are() -> None:
     readme = (ROOT / "README.md").read_text()
     assert (PROJECT / "tests" / "peers.spec.ts").read_text().strip() in readme
