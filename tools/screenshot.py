@@ -7,6 +7,7 @@ Usage::
     python tools/screenshot.py host OUT.png                     # `webxdc-realtime run`, 3 peers
     python tools/screenshot.py devtools OUT.png                 # its devtools: a partition, loss
     python tools/screenshot.py template OUT.png DIR             # the Vite template's dev server
+    python tools/screenshot.py vite OUT.png DIR                 # the same, with our Vite plugin
 """
 
 from __future__ import annotations
@@ -133,6 +134,37 @@ def template(out: str, folder: str) -> None:
         browser.close()
 
 
+def vite(out: str, folder: str) -> None:
+    """The official Vite template's project with our npm package (``make release``'s tarball)
+    in the empty folder DIR: `vite` with our plugin, its host page with 3 peers, after a
+    message and a note. Prints how long from starting `vite` to every peer live."""
+    from cli.conftest import HostPage
+    from npm.conftest import dev_server
+    from npm.template import make_project
+
+    project = make_project(Path(folder))
+    started = time.monotonic()
+    with dev_server(project, Path(folder) / "vite.log") as dev, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(
+            viewport={"width": 1500, "height": 760}, ignore_https_errors=True
+        )
+        page = HostPage(context, f"{dev.origin}/_webxdc-realtime/?peers=3")
+        page.wait_live(3)
+        print(f"from starting vite to 3 peers live: {time.monotonic() - started:.1f} s")
+        ada, ben, cleo = page.peers()
+        ada.fill("#text", "hello from Ada")
+        ada.click("#say")
+        ben.fill("#text", "bring bread")
+        ben.click("#note")
+        cleo.fill("#text", "on my way")
+        cleo.click("#say")
+        time.sleep(1)
+        page.page.screenshot(path=out)
+        print(dev.log.read_text())
+        browser.close()
+
+
 def main(out: str) -> None:
     with serve(ROOT / "build" / "site") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -167,5 +199,7 @@ if __name__ == "__main__":
         devtools(sys.argv[2])
     elif sys.argv[1:2] == ["template"]:
         template(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["vite"]:
+        vite(sys.argv[2], sys.argv[3])
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "build/demo.png")

@@ -3,8 +3,8 @@ own; what is wrong is said in words a developer can act on."""
 
 from __future__ import annotations
 
-import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -114,13 +114,14 @@ def test_a_folder_without_a_manifest_is_named_after_itself(tmp_path: Path) -> No
     ],
 )
 def test_what_is_wrong_with_an_xdc_is_said_and_nothing_is_left_behind(
-    tmp_path: Path, files: dict[str, str], message: str
+    tmp_path: Path, files: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = set(os.listdir(os.environ.get("TMPDIR", "/tmp")))
+    temporary = tmp_path / "tmp"  # of this test alone: others may unpack apps meanwhile
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     with pytest.raises(InvalidAppError, match=message.replace("(", r"\(")):
         load_app(write_zip(tmp_path / "bad.xdc", files))
-    left = set(os.listdir(os.environ.get("TMPDIR", "/tmp"))) - before
-    assert not {name for name in left if name.startswith("webxdc-realtime-")}
+    assert list(temporary.iterdir()) == []
 
 
 def test_an_xdc_that_expands_too_far_is_refused(
