@@ -22,7 +22,8 @@ TEST_PYODIDE := build/pyodide-test
 
 setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
 
-# Debian's chromium and firefox-esr; test tools cannot download browsers here.
+# Debian's chromium and firefox-esr; test tools cannot download browsers here. Without what
+# they only recommend (28 packages instead of 150: printing, Samba, video drivers, Perl).
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null || [ -n "$$CHROMIUM" ] || missing="chromium chromium-driver"; \
@@ -30,15 +31,19 @@ browser:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "Installing Debian's $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
 	  echo "Missing: $$missing. Install Debian's packages, or set CHROMIUM= / FIREFOX= to a browser" >&2; exit 1; \
 	fi
 
+# uv installs what requirements-dev.txt pins (in 3 s where pip takes 30, most of it pip's own
+# work); pip only installs uv, at the version pinned there.
+UV := $(VENV)/bin/uv
 $(VENV)/.stamp: requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install -q --disable-pip-version-check "$$(grep -o '^uv==[^ ]*' requirements-dev.txt)"
+	$(UV) pip install -q --python $(PY) -r requirements-dev.txt
+	$(UV) pip install -q --python $(PY) --no-deps -e .
 	touch $@
 
 node_modules/.stamp: package.json package-lock.json
@@ -55,7 +60,7 @@ $(WHEELS)/.stamp: tools/pyodide-wheels.txt $(VENV)/.stamp
 # The wheel Pyodide loads in the page: the core and the adapter, not the host tools.
 $(WHEEL): $(PKG_SRC) $(VENV)/.stamp tools/browser_wheel.py
 	rm -rf build/wheel build/wheel-full
-	$(PY) -m build --wheel --outdir build/wheel-full . >/dev/null
+	$(PY) -m build --installer uv --wheel --outdir build/wheel-full . >/dev/null
 	$(PY) tools/browser_wheel.py build/wheel-full/$(notdir $(WHEEL)) build/wheel >/dev/null
 
 $(TEST_PYODIDE)/.stamp: $(WHEEL) $(WHEELS)/.stamp node_modules/.stamp tools/pyodide_dir.py
@@ -93,7 +98,7 @@ xdc: setup $(XDC)
 # twine and npm check them as the registries would (npm's --dry-run uploads nothing).
 $(RELEASE): $(WHEEL) dist/.stamp $(XDC) tools/hatch_build.py tools/pack_npm.mjs README.md CHANGELOG.md LICENSE $(wildcard js_glue/vite/* js_glue/playwright/*)
 	rm -rf build/release
-	WEBXDC_REALTIME_DIST=$(CURDIR)/dist $(PY) -m build --outdir build/release . >/dev/null
+	WEBXDC_REALTIME_DIST=$(CURDIR)/dist $(PY) -m build --installer uv --outdir build/release . >/dev/null
 	$(PY) -m twine check --strict build/release/*.whl build/release/*.tar.gz
 	node tools/pack_npm.mjs build/release
 	cd build/npm && npm publish --dry-run --loglevel=error
@@ -161,10 +166,12 @@ check: lint
 	$(PY) -m pytest -q -m "not browser" -p no:cacheprovider -n 2 tests/core tests/cli tests/fuzz tests/test_layout.py
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
-# being imported by our own pytest plugin, which pytest loads before any test.
+# being imported by our own pytest plugin, which pytest loads before any test. Two workers
+# (pytest-xdist), each module on one of them: a browser test waits often (timers, peers
+# loading), and the other worker runs meanwhile (docs/TESTING.md says where the time goes).
 test: build release lint
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage run -m pytest -n 2 --dist loadscope
 	$(PY) -m coverage combine -q
 	$(PY) -m coverage report
 

@@ -260,7 +260,7 @@ export class Network {
       ([method, args]) => /** @type {any} */ (window).webxdcRealtime.network[method](...args),
       /** @type {[string, unknown[]]} */ ([method, args]),
     );
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const states = await Promise.all(
         this.app.peers.map((p) => p.evaluate(() => /** @type {any} */ (window).webxdcRealtime.network.state)),
@@ -268,7 +268,7 @@ export class Network {
       if (states.every((/** @type {unknown} */ s) => isDeepStrictEqual(s, state))) return state;
       if (Date.now() > deadline) {
         const behind = this.app.peers.filter((_, i) => !isDeepStrictEqual(states[i], state));
-        throw new Error(`webxdc: network.${method}() did not reach ${behind.join(", ")} within 10 s`);
+        throw new Error(`webxdc: network.${method}() did not reach ${behind.join(", ")} within 30 s`);
       }
       await sleep(50);
     }

@@ -21,7 +21,8 @@ decided ahead (``js_glue/webxdc/ahead.js``), interleaved with every change of st
 
 ``DIFF_EXAMPLES`` sets the number of sequences per profile run after live (default 40);
 a quarter of that, at least 5, run before live, each in a freshly loaded page; half of
-it, at least 5, call by call.
+it, at least 5, call by call. That many in Chromium; in Firefox, where the same JS decides,
+a quarter of each, at least 2 (and the explicit examples, in full).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import engine
 from core.jsvalues import Descriptor, typeof
 from core.link import Link
 from webxdc_realtime import Channel, Data, Event, LocalProtocolError
@@ -273,104 +275,122 @@ def check(profile: str, ops: list[Op], got: Run, expected: Run) -> None:
     assert got == expected, profile
 
 
+def examples(browser: Any, count: int) -> int:
+    """How many random sequences run in this engine: all in Chromium; a quarter (at least 2)
+    in Firefox, where the same JS decides (the explicit examples, which reach every rule of
+    every table, run in both). ``DIFF_EXAMPLES`` raises both."""
+    return count if engine(browser) == "chromium" else max(2, count // 4)
+
+
+def checked(count: int, browser: Any) -> Any:
+    """Hypothesis's settings for a test of ``count`` sequences in this engine."""
+    return settings(
+        max_examples=examples(browser, count),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
 @pytest.mark.parametrize("profile", PROFILES)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(ops=sequences)
-@example(ops=EVERY_RULE)
 def test_after_live_the_browser_decides_every_call_as_the_core(
-    rooms: dict[str, Room], profile: str, ops: list[Op]
+    rooms: dict[str, Room], browser: Any, profile: str
 ) -> None:
     room = rooms[profile]
-    expected = oracle(profile, ops)
-    room.peer.js("S.got = []")
-    room.app.console.clear()
-    outcomes = room.app.js("(ops) => S.run(ops)", ops)
-    try:
-        check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
-    finally:
-        room.app.js("S.cleanup()")
+
+    @checked(EXAMPLES, browser)
+    @given(ops=sequences)
+    @example(ops=EVERY_RULE)
+    def sequence(ops: list[Op]) -> None:
+        expected = oracle(profile, ops)
+        room.peer.js("S.got = []")
+        room.app.console.clear()
+        outcomes = room.app.js("(ops) => S.run(ops)", ops)
+        try:
+            check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
+        finally:
+            room.app.js("S.cleanup()")
+
+    sequence()
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@settings(
-    max_examples=EXAMPLES_INTERLEAVED,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(ops=interleaved)
-@example(ops=[("join", 0, None), ("setListener", 0, {"function": True})] + [RECEIVE] * 3)
-# A change after frames were taken ahead: the listener taken away (desktop, mobile store
-# null), a second join (mobile: the new object receives, with no listener yet).
-@example(
-    ops=[
-        ("join", 0, None),
-        ("setListener", 0, {"function": True}),
-        RECEIVE,
-        ("setListener", 0, {"null": True}),
-        RECEIVE,
-        ("join", 0, None),
-        RECEIVE,
-    ]
-)
-@example(ops=[("join", 0, None), ("send", 0, {"u8": 3, "fill": 1}), RECEIVE, *EVERY_RULE])
 def test_call_by_call_with_frames_between_the_browser_decides_as_the_core(
-    rooms: dict[str, Room], profile: str, ops: list[Op]
+    rooms: dict[str, Room], browser: Any, profile: str
 ) -> None:
     room = rooms[profile]
-    expected = oracle(profile, ops)
-    room.peer.js("S.got = []")
-    room.app.console.clear()
-    room.app.js("S.start()")
-    outcomes: list[object] = []
-    try:
-        for at, op in enumerate(ops):
-            if op[0] == "receive":
-                room.peer.js("(n) => S.sendOne(n)", op[1])
-                want = expected.got_after[at]
-                if not wait_for(lambda want=want: room.app.js("S.got.length") >= want, timeout=5):
-                    break
-                time.sleep(0.01)  # a frame the app should not get would arrive by now
-                outcomes.append("ok")
-            else:
-                outcomes.append(room.app.js("([op, at]) => S.one(op, at)", [op, at]))
-        check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
-    finally:
-        room.app.js("S.cleanup()")
+
+    @checked(EXAMPLES_INTERLEAVED, browser)
+    @given(ops=interleaved)
+    @example(ops=[("join", 0, None), ("setListener", 0, {"function": True})] + [RECEIVE] * 3)
+    # A change after frames were taken ahead: the listener taken away (desktop, mobile store
+    # null), a second join (mobile: the new object receives, with no listener yet).
+    @example(
+        ops=[
+            ("join", 0, None),
+            ("setListener", 0, {"function": True}),
+            RECEIVE,
+            ("setListener", 0, {"null": True}),
+            RECEIVE,
+            ("join", 0, None),
+            RECEIVE,
+        ]
+    )
+    @example(ops=[("join", 0, None), ("send", 0, {"u8": 3, "fill": 1}), RECEIVE, *EVERY_RULE])
+    def sequence(ops: list[Op]) -> None:
+        expected = oracle(profile, ops)
+        room.peer.js("S.got = []")
+        room.app.console.clear()
+        room.app.js("S.start()")
+        outcomes: list[object] = []
+        try:
+            for at, op in enumerate(ops):
+                if op[0] == "receive":
+                    room.peer.js("(n) => S.sendOne(n)", op[1])
+                    want = expected.got_after[at]
+                    if not wait_for(
+                        lambda want=want: room.app.js("S.got.length") >= want, timeout=5
+                    ):
+                        break
+                    time.sleep(0.01)  # a frame the app should not get would arrive by now
+                    outcomes.append("ok")
+                else:
+                    outcomes.append(room.app.js("([op, at]) => S.one(op, at)", [op, at]))
+            check(profile, ops, browser_run(room.app, room.peer, expected, outcomes), expected)
+        finally:
+            room.app.js("S.cleanup()")
+
+    sequence()
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@settings(
-    max_examples=EXAMPLES_LOADING,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(ops=sequences)
-@example(ops=EVERY_RULE)
 def test_while_loading_the_glue_decides_every_call_as_the_core(
-    rooms: dict[str, Room], pool: Pool, profile: str, ops: list[Op]
+    rooms: dict[str, Room], pool: Pool, browser: Any, profile: str
 ) -> None:
     room = rooms[profile]
-    expected = oracle(profile, ops)
-    room.peer.js("S.got = []")
-    app = Tab(pool.context.new_page())
-    held: list[Any] = []
-    app.page.route("**/pyodide.mjs", lambda route: held.append(route))  # held: Python waits
-    try:
-        # Firefox holds the page's load event while an import() is pending: wait for less.
-        app.page.goto(pool.site + room.url, wait_until="commit")
-        # Playwright's sync API delivers the route event only while it is called.
-        assert wait_for(lambda: app.js("0") == 0 and held), "the runtime was not requested"
-        assert app.js("webxdcRealtime.status") == "loading"
-        outcomes = app.js("(ops) => S.run(ops)", ops)
-        assert app.js("webxdcRealtime.status") == "loading"
-        held[0].continue_()
-        app.wait_live()
-        check(profile, ops, browser_run(app, room.peer, expected, outcomes), expected)
-        assert app.said("error", "refused") == []  # the core agreed with the table
-        assert app.said("error", "rules (") == []
-    finally:
-        app.page.close()
+
+    @checked(EXAMPLES_LOADING, browser)
+    @given(ops=sequences)
+    @example(ops=EVERY_RULE)
+    def sequence(ops: list[Op]) -> None:
+        expected = oracle(profile, ops)
+        room.peer.js("S.got = []")
+        app = Tab(pool.context.new_page())
+        held: list[Any] = []
+        app.page.route("**/pyodide.mjs", lambda route: held.append(route))  # Python waits
+        try:
+            # Firefox holds the page's load event while an import() is pending: wait for less.
+            app.page.goto(pool.site + room.url, wait_until="commit")
+            # Playwright's sync API delivers the route event only while it is called.
+            assert wait_for(lambda: app.js("0") == 0 and held), "the runtime was not requested"
+            assert app.js("webxdcRealtime.status") == "loading"
+            outcomes = app.js("(ops) => S.run(ops)", ops)
+            assert app.js("webxdcRealtime.status") == "loading"
+            held[0].continue_()
+            app.wait_live()
+            check(profile, ops, browser_run(app, room.peer, expected, outcomes), expected)
+            assert app.said("error", "refused") == []  # the core agreed with the table
+            assert app.said("error", "rules (") == []
+        finally:
+            app.page.close()
+
+    sequence()

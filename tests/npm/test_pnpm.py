@@ -67,7 +67,7 @@ def test_installed_with_pnpm_in_a_workspace_it_finds_its_runtime(
     assert ".pnpm" in installed.parts, installed
 
     with dev_server(app, tmp_path / "vite.log", scheme="http") as dev:
-        assert dev.said("webxdc:  http://localhost:"), dev.log.read_text()
+        assert wait_for(lambda: dev.said("webxdc:  http://localhost:")), dev.log.read_text()
         host: HostPage = https_host_page(f"{dev.origin}/_webxdc-realtime/")
         host.wait_live(2)
         ada, ben = host.peers()

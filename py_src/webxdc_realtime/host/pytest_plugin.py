@@ -155,7 +155,7 @@ class Network:
         state: dict[str, Any] = peer.evaluate(
             f"(args) => webxdcRealtime.network.{method}(...args)", list(args)
         )
-        self.run._wait(self._everywhere(state), 10, "the conditions at every peer")
+        self.run._wait(self._everywhere(state), 30, "the conditions at every peer")
         return state
 
     def _everywhere(self, state: dict[str, Any]) -> Callable[[], bool]:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,8 @@ class NatsServer:
         1-based.
     client_port, ws_port, cluster_port : int
         Its NATS, WebSocket and route ports.
+    monitor_port : int
+        Its monitoring port (on 127.0.0.1, in a cluster: whether its routes are up), or 0.
     process : subprocess.Popen or None
         Running, or not yet.
     """
@@ -92,7 +95,17 @@ class NatsServer:
     client_port: int
     ws_port: int
     cluster_port: int
+    monitor_port: int = 0
     process: subprocess.Popen[bytes] | None = None
+
+    def routes(self) -> int:
+        """How many routes to other servers it has up now (0 if it cannot say)."""
+        try:
+            url = f"http://127.0.0.1:{self.monitor_port}/routez"
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                return int(json.load(answer).get("num_routes", 0))
+        except (OSError, ValueError):
+            return 0
 
     @property
     def alive(self) -> bool:
@@ -187,12 +200,15 @@ class Relay:
                 f'cluster {{ name: webxdc-realtime, listen: "127.0.0.1:{server.cluster_port}", '
                 f"routes: [{routes}] }}"
             )
+            lines.append(f'http: "127.0.0.1:{server.monitor_port}"')
         if self.token:
             lines.append(f'authorization {{ token: "{self.token}" }}')
         return "\n".join(lines) + "\n"
 
     def start(self, timeout: float = 15) -> Relay:
         """Start the servers; return once every one accepts connections.
+
+        In a cluster, also once each has its routes to the others up.
 
         Raises
         ------
@@ -208,6 +224,7 @@ class Relay:
                 self.nats_port if i == 0 and self.nats_port else free_port(self.host),
                 self.ws_port if i == 0 and self.ws_port else free_port(self.host),
                 free_port(),
+                free_port() if self.cluster > 1 else 0,
             )
             for i in range(self.cluster)
         ]
@@ -230,6 +247,17 @@ class Relay:
                     said = (folder / f"server-{server.index}.log").read_text(errors="replace")
                     self.stop()
                     raise RelayError(f"nats-server {server.index} did not start:\n{said[-2000:]}")
+                time.sleep(0.05)
+        # A cluster is one once each server has its routes: a frame published before would
+        # not reach the peers of the other servers.
+        for server in self.servers if self.cluster > 1 else []:
+            while server.routes() < self.cluster - 1:
+                if not server.alive or time.monotonic() > deadline:
+                    said = (folder / f"server-{server.index}.log").read_text(errors="replace")
+                    self.stop()
+                    raise RelayError(
+                        f"nats-server {server.index} did not join the cluster:\n{said[-2000:]}"
+                    )
                 time.sleep(0.05)
         # The servers have read their configs and hold their logs open: the folder can go
         # now, so that nothing is left of it however this process ends.

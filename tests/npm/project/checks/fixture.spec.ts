@@ -29,3 +29,36 @@ test("a peer that fails to load", async ({ webxdc, page }) => {
     /^webxdc: peer Ada \(ada@peers\.localhost\) failed to load \(status "failed"\); the last thing it logged: error: webxdc realtime: could not load the Python runtime/,
   );
 });
+
+test("peers by name, added, reloaded and reset; the network's other changes", async ({ webxdc }) => {
+  const app = await webxdc({ peers: 1 });
+  const ada = app.peer("Ada");
+  expect(String(ada)).toBe("Ada (ada@peers.localhost)");
+  await ada.locator("#text").fill("one");
+  await ada.locator("#note").click();
+  const ben = await app.addPeer();
+  expect([ben.name, app.peers.length]).toEqual(["Ben", 2]);
+  await expect(ben.locator("#notes li")).toHaveText(["Ada: one"]); // a late peer gets the history
+  await ben.evaluate(() => localStorage.setItem("kept", "yes"));
+  await ben.reload();
+  expect(await ben.waitFor(() => document.querySelectorAll("#notes li").length)).toBe(1);
+  expect(await ben.evaluate(() => localStorage.getItem("kept"))).toBe("yes");
+
+  const state = await app.network.set({ delay: 30, seed: 7 });
+  expect(await app.network.state()).toEqual(state);
+  await app.network.link(ada, ben, { loss: 1 });
+  await ada.locator("#text").fill("lost");
+  await ada.locator("#say").click();
+  await app.network.link(ada, ben); // back to the global conditions
+  await app.network.offline(ben);
+  await ada.locator("#text").fill("held");
+  await ada.locator("#say").click();
+  await expect(ben.locator("#heard li")).toHaveCount(0);
+  await app.network.online(ben);
+  await expect(ben.locator("#heard li")).toHaveText(["Ada: held"]);
+  expect(await app.network.reset()).toEqual(await app.network.state());
+
+  await app.reset();
+  await expect(ben.locator("#notes li")).toHaveCount(0);
+  expect(await ben.evaluate(() => localStorage.getItem("kept"))).toBeNull();
+});
