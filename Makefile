@@ -167,11 +167,12 @@ check: lint
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test. Two workers
-# (pytest-xdist), each module on one of them: a browser test waits often (timers, peers
-# loading), and the other worker runs meanwhile (docs/TESTING.md says where the time goes).
+# (pytest-xdist), a module's tests in one engine on one of them (tests/conftest.py): a
+# browser test waits often (timers, peers loading), and the other worker runs meanwhile
+# (docs/TESTING.md says where the time goes).
 test: build release lint
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest -n 2 --dist loadscope
+	$(PY) -m coverage run -m pytest -n 2 --dist loadgroup
 	$(PY) -m coverage combine -q
 	$(PY) -m coverage report
 

@@ -41,6 +41,16 @@ CHROMIUM_FLAGS = [*PLUGIN_CHROMIUM_FLAGS, "--js-flags=--expose-gc"]
 ENGINES = ("chromium", "firefox")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``: ``--dist loadgroup``), a module's tests in one engine
+    run on one worker, so that what the module makes once (live pages, servers, an installed
+    project) is made once; the engines of a module may run side by side."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("browser", "") if callspec else ""
+        item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{engine}"))
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
     """One Playwright for the whole run (its sync API allows one per thread)."""

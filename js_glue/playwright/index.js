@@ -222,12 +222,21 @@ export class Peer {
    * @param {{ timeout?: number }} [options]
    */
   async reload({ timeout = 60_000 } = {}) {
+    // Its new page is told by its time origin: a peer that reloads fast may be live again
+    // before its status is read.
+    const origin = () => this.frame.evaluate(() => performance.timeOrigin).catch(() => null);
+    const before = await origin();
     await this.app.page.evaluate((addr) => {
       const peer = /** @type {any} */ (window).host.peers.find((/** @type {any} */ p) => p.addr === addr);
       peer.status = "loading";
       peer.card.querySelector("iframe").contentWindow.location.reload();
     }, this.addr);
-    await this.waitLive({ timeout });
+    const deadline = Date.now() + timeout;
+    for (let now = await origin(); now === null || now === before; now = await origin()) {
+      if (Date.now() > deadline) throw new Error(`webxdc: ${this} did not reload within ${timeout / 1000} s`);
+      await sleep(50);
+    }
+    await this.waitLive({ timeout: Math.max(deadline - Date.now(), 1000) });
   }
 }
 

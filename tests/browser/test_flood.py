@@ -9,8 +9,8 @@ from webxdc_realtime import Scope
 from .conftest import wait_for
 from .test_multitab import joined
 
-TALK = """([tag, count]) => {
-    let i = 0;
+TALK = """([tag, from, count]) => {
+    let i = from;
     const step = () => {
         for (let k = 0; k < 10 && i < count; k++, i++) T.send([tag, i >> 8, i & 255, 7, 7, 7]);
         if (i < count) setTimeout(step, 40);
@@ -29,10 +29,15 @@ def test_peers_keep_talking_through_a_flood_of_garbage_and_replays(tabs: Any, fr
     config = a.js("webxdcRealtime.config")
     name = Scope(config["chatId"], config["instanceId"]).channel_name
     foreign = fresh("garbage.html", wait=False)
-    foreign.js("([name, ms]) => startFlood(name, ms)", [name, 4000])
+    foreign.js("(name) => listen(name)", name)
+    # Each peer's first ten frames (two messages each) recorded, then the flood, and the rest.
     count = 300
-    a.js(TALK, [65, count])
-    b.js(TALK, [66, count])
+    a.js(TALK, [65, 0, 10])
+    b.js(TALK, [66, 0, 10])
+    assert wait_for(lambda: foreign.js("flood.recorded") >= 4), foreign.js("flood")
+    foreign.js("(ms) => startFlood(ms)", 4000)
+    a.js(TALK, [65, 10, count])
+    b.js(TALK, [66, 10, count])
     for tab in (a, b):
         wait_for(lambda tab=tab: tab.js("T.got.length") >= count, timeout=60)
     wait_for(lambda: foreign.js("flood.done"), timeout=60)

@@ -124,15 +124,28 @@ class Peer:
         """Wait until this peer's runtime is live."""
         self.run._wait(lambda: self.run._status(self.addr) == "live", timeout, f"{self} live")
 
-    def reload(self) -> None:
-        """Reload this peer, as the host page's reload button does; wait until live."""
+    def reload(self, timeout: float = 120) -> None:
+        """Reload this peer, as the host page's reload button does; wait until live.
+
+        Its new page is told by its time origin: a peer that reloads fast may be live
+        again before its status is read, so "loading" may never be seen.
+        """
+        before = self.evaluate("performance.timeOrigin")
         self.run.page.evaluate(
             "(addr) => { const p = host.peers.find((p) => p.addr === addr); p.status = 'loading';"
             " p.card.querySelector('iframe').contentWindow.location.reload(); }",
             self.addr,
         )
-        self.run._wait(lambda: self.run._status(self.addr) == "loading", 10, "the reload")
-        self.wait_live()
+        self.run._wait(lambda: self._origin() not in (None, before), timeout, "the reload")
+        self.wait_live(timeout)
+
+    def _origin(self) -> float | None:
+        """Return the time origin of the page in its frame, or None while it changes."""
+        try:
+            origin: float = self.frame.evaluate("performance.timeOrigin")
+        except Exception:  # the frame navigates: its context is gone, or not there yet
+            return None
+        return origin
 
 
 def _addr(peer: Peer | str) -> str:
