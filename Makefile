@@ -167,9 +167,9 @@ check: lint
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test. Two workers
-# (pytest-xdist), a module's tests in one engine on one of them (tests/conftest.py): a
-# browser test waits often (timers, peers loading), and the other worker runs meanwhile
-# (docs/TESTING.md says where the time goes).
+# (pytest-xdist): a browser test waits often (timers, peers loading), and the other worker
+# runs meanwhile; a module whose fixtures are costly keeps to one (its xdist_group). Where
+# the time goes: docs/TESTING.md.
 test: build release lint
 	rm -f .coverage .coverage.*
 	$(PY) -m coverage run -m pytest -n 2 --dist loadgroup

@@ -41,14 +41,23 @@ CHROMIUM_FLAGS = [*PLUGIN_CHROMIUM_FLAGS, "--js-flags=--expose-gc"]
 ENGINES = ("chromium", "firefox")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test``: ``--dist loadgroup``), a module's tests in one engine
-    run on one worker, so that what the module makes once (live pages, servers, an installed
-    project) is made once; the engines of a module may run side by side."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.engines("chromium", reason=...)``: a test of both engines (it takes
+    ``browser``) runs in those only; its reason says why the other adds nothing."""
+    kept, dropped = [], []
     for item in items:
+        marker = item.get_closest_marker("engines")
         callspec = getattr(item, "callspec", None)
-        engine = callspec.params.get("browser", "") if callspec else ""
-        item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{engine}"))
+        engine = callspec.params.get("browser") if callspec else None
+        if marker is not None and not marker.kwargs.get("reason"):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.engines needs a reason=")
+        if marker is not None and engine is not None and engine not in marker.args:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,8 @@ from webxdc_realtime import Channel, Data, Event, LocalProtocolError
 
 from .conftest import PAGES, Pool, Tab, wait_for
 
-pytestmark = pytest.mark.browser
+# One worker for the module under pytest-xdist: what it makes once per module is costly.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("differential")]
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "40"))
 EXAMPLES_LOADING = max(5, EXAMPLES // 4)

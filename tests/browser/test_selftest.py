@@ -18,7 +18,8 @@ import pytest
 
 from .conftest import ROOT, Tab, serve
 
-pytestmark = pytest.mark.browser
+# One worker for the module under pytest-xdist: what it makes once per module is costly.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("selftest")]
 
 XDC = ROOT / "dist" / "realtime-selftest.xdc"
 PROFILES = ["strict", "desktop", "mobile"]

@@ -24,7 +24,8 @@ from .test_app_paths import ABSOLUTE, check_every_peer
 from .test_vite_template import value
 from .vite_project import dev_server, free_port, make_project
 
-pytestmark = pytest.mark.browser
+# One worker for the module under pytest-xdist: what it makes once per module is costly.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("installed")]
 
 
 @dataclass

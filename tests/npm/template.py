@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,11 +55,19 @@ def npm(folder: Path, *args: str, timeout: float = 300) -> str:
 
 
 def write_greeting(folder: Path, greeting: str) -> None:
-    """``src/greeting.ts``: what an edit changes."""
-    (folder / "src" / "greeting.ts").write_text(f"export const greeting = {greeting!r};\n")
+    """Edit ``src/main.ts``: its greeting, which every peer shows."""
+    main = folder / "src" / "main.ts"
+    main.write_text(
+        re.sub(
+            r'const greeting = "[^"]*";',
+            f"const greeting = {json.dumps(greeting)};",
+            main.read_text(),
+            count=1,
+        )
+    )
 
 
-def make_project(folder: Path, greeting: str = "hello") -> Path:
+def make_project(folder: Path) -> Path:
     """Write the project into ``folder``, install it with our tarball; return it."""
     folder.mkdir(parents=True)
     for name in ("index.html", "vite.config.js"):
@@ -79,7 +88,6 @@ def make_project(folder: Path, greeting: str = "hello") -> Path:
         index.replace("</body>", '  <script type="module" src="/src/main.ts"></script>\n  </body>')
     )
     shutil.copytree(PROJECT, folder, dirs_exist_ok=True)
-    write_greeting(folder, greeting)
     npm(folder, "install")
     typescript = [
         f"{name}@{OURS['devDependencies'][name]}" for name in ("typescript", "@types/node")

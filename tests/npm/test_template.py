@@ -23,7 +23,8 @@ from webxdc_realtime.host.server import CSP
 from .conftest import DevServer, free_port, wait_for
 from .template import IMPORT, ONE_LINE, PROJECT, ROOT, npm, playwright_test, write_greeting
 
-pytestmark = pytest.mark.browser
+# One worker for the module under pytest-xdist: what it makes once per module is costly.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("npm-template")]
 
 
 def texts(frame: Any, selector: str) -> list[str] | None:

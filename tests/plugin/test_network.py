@@ -12,6 +12,11 @@ import pytest
 from cli.conftest import PINGBOARD
 
 pytestmark = pytest.mark.browser
+NETWORK_IS_THE_CORES = (
+    "the network's verdicts are the core's (the same wasm in both engines), carried out by"
+    " timers; Firefox's delivery is tested by the partition and offline tests here, and the"
+    " demo's test"
+)
 
 
 def pings(peer: Any) -> list[str]:
@@ -62,6 +67,7 @@ def received_under_loss(webxdc_app: Any, seed: int) -> list[int]:
     return [int(p) for p in pings(ben) if p.isdigit()]
 
 
+@pytest.mark.engines("chromium", reason=NETWORK_IS_THE_CORES)
 def test_loss_drops_about_its_share_and_the_same_frames_again_with_the_same_seed(
     webxdc_app: Any,
 ) -> None:
@@ -88,6 +94,7 @@ def test_an_offline_peer_gets_what_was_held_in_order_when_it_is_back(webxdc_app:
     assert pings(ben) == ["1", "2", "3", "4"]
 
 
+@pytest.mark.engines("chromium", reason=NETWORK_IS_THE_CORES)
 def test_updates_are_held_across_a_partition_never_lost(webxdc_app: Any) -> None:
     app = webxdc_app(PINGBOARD, peers=2)
     ada, ben = app.peers
@@ -103,6 +110,7 @@ def test_updates_are_held_across_a_partition_never_lost(webxdc_app: Any) -> None
     assert ben.evaluate("fixture.notes.map((n) => [n.payload.n, n.serial])") == [[1, 1]]
 
 
+@pytest.mark.engines("chromium", reason=NETWORK_IS_THE_CORES)
 def test_delays_hold_frames_back(webxdc_app: Any) -> None:
     app = webxdc_app(PINGBOARD, peers=2)
     ada, ben = app.peers

@@ -15,7 +15,8 @@ import pytest
 from pytest_pyodide import run_in_pyodide
 from pytest_pyodide.copy_files_to_pyodide import copy_files_to_emscripten_fs
 
-pytestmark = pytest.mark.browser
+# One worker for the module under pytest-xdist: what it makes once per module is costly.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("pyodide")]
 
 ROOT = Path(__file__).resolve().parents[2]
 

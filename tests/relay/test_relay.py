@@ -22,6 +22,11 @@ from webxdc_realtime import Endpoint, Scope
 from webxdc_realtime.host.relay import NatsServer, Relay, split_relay
 
 pytestmark = pytest.mark.browser
+RELAY_DECIDES = (
+    "the relay's servers decide (NATS: routes, failover, tokens, subjects) and the page's"
+    " client is the same JS in both engines; Firefox's WebSocket carries frames and updates"
+    " in the exchange, both-ways and across-browsers tests"
+)
 COMMAND = Path(sys.executable).parent / "webxdc-realtime"
 INSTANCE = "/tests/browser/pages/"  # the app instance of the test pages: their folder
 
@@ -88,6 +93,7 @@ def test_a_page_with_both_ways_gets_each_frame_once(
         context.close()
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_a_cluster_joins_peers_on_different_servers(browser_page: Any) -> None:
     with Relay(cluster=3) as cluster:
         tabs = [
@@ -104,6 +110,7 @@ def test_a_cluster_joins_peers_on_different_servers(browser_page: Any) -> None:
     no_nats_server_left(cluster)
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_a_peer_whose_server_dies_reconnects_and_delivery_resumes(browser_page: Any) -> None:
     with Relay(cluster=2) as cluster:
         a = browser_page(relayed(",".join(cluster.ws_urls), "failover", addr="a@x"))
@@ -126,6 +133,7 @@ def test_a_peer_whose_server_dies_reconnects_and_delivery_resumes(browser_page: 
     no_nats_server_left(cluster)
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_frames_sent_while_the_relay_is_away_are_dropped_never_queued(browser_page: Any) -> None:
     with Relay() as alone:
         a = browser_page(relayed(alone, "away", addr="a@x"))
@@ -141,6 +149,7 @@ def test_frames_sent_while_the_relay_is_away_are_dropped_never_queued(browser_pa
     no_nats_server_left(alone)
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_a_wrong_or_missing_token_is_refused(browser_page: Any) -> None:
     with Relay(token="right-token") as guarded:
         url = guarded.ws_urls[0]
@@ -217,6 +226,7 @@ def test_a_terminal_peer_and_a_browser_peer_talk_both_ways(relay: Relay, browser
     assert "stopped listening" in out
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_frames_of_another_chat_never_reach_an_app_over_the_relay(
     relay: Relay, browser_page: Any
 ) -> None:

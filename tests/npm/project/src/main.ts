@@ -1,4 +1,4 @@
-import { greeting } from "./greeting";
+const greeting = "hello"; // what the tests' edit changes, to see Vite's hot reload
 
 // window.webxdc is the messenger's (webxdc.js); in development, webxdc-realtime's.
 const webxdc = (window as any).webxdc;

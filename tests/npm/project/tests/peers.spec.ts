@@ -11,4 +11,5 @@ test("a peer cut off hears nothing, and hears again once healed", async ({ webxd
   await ada.locator("#say").click();
   await expect(cleo.locator("#heard li")).toHaveText(["Ada: not for Cleo"]); // the second only
   await expect(ben.locator("#heard li")).toHaveCount(2);
+  await expect(ada.locator("#heard li")).toHaveCount(0); // never her own
 });
