@@ -29,45 +29,42 @@ for (const file of [
 copy("js_glue/shared/host-page.js");
 copy("js_glue/webxdc/window.d.ts");
 
-const tsc = (/** @type {string[]} */ args) =>
+// Declarations beside the modules they describe, from their JSDoc types.
+const declare = [
+  "--allowJs",
+  "--declaration",
+  "--emitDeclarationOnly",
+  "--skipLibCheck",
+  "--target",
+  "es2022",
+];
+const tsc = (/** @type {string[]} */ ...args) =>
   execFileSync(
     "node_modules/.bin/tsc",
-    ["--allowJs", "--declaration", "--emitDeclarationOnly", "--skipLibCheck", ...args],
+    [...declare, "--rootDir", "js_glue", "--declarationDir", `${stage}/js_glue`, ...args],
     {
       stdio: "inherit",
     },
   );
 // The plugin and the fixture run in Node; the glue (for window.webxdcRealtime) in a page.
 tsc(
-  [
-    "--declarationDir",
-    `${stage}/js_glue`,
-    "--rootDir",
-    "js_glue",
-    "--target",
-    "es2022",
-    "--module",
-    "nodenext",
-  ].concat([
-    "--moduleResolution",
-    "nodenext",
-    "--types",
-    "node",
-    "js_glue/vite/index.js",
-    "js_glue/playwright/index.js",
-  ]),
+  "--module",
+  "nodenext",
+  "--moduleResolution",
+  "nodenext",
+  "--types",
+  "node",
+  "js_glue/vite/index.js",
+  "js_glue/playwright/index.js",
 );
 tsc(
-  [
-    "--declarationDir",
-    `${stage}/js_glue`,
-    "--rootDir",
-    "js_glue",
-    "--target",
-    "es2022",
-    "--module",
-    "es2022",
-  ].concat(["--moduleResolution", "bundler", "--lib", "es2022,dom,dom.iterable", "js_glue/webxdc/index.js"]),
+  "--module",
+  "es2022",
+  "--moduleResolution",
+  "bundler",
+  "--lib",
+  "es2022,dom,dom.iterable",
+  "js_glue/webxdc/index.js",
 );
 
 fs.mkdirSync(out, { recursive: true });
