@@ -42,7 +42,7 @@ def test_open_they_log_every_frame_with_what_became_of_it(webxdc_app: Any) -> No
     app.network.partition([ada, ben], [cleo])
     send(ada, "hello")
     ben.wait_for("fixture.pings.length >= 1")
-    app._wait(lambda: len(entries(app)) == 1 and len(entries(app)[0]["fates"]) == 2, 10, "log")
+    app.wait_until(lambda: len(entries(app)) == 1 and len(entries(app)[0]["fates"]) == 2, 10, "log")
     (entry,) = entries(app)
     assert entry == {
         "kind": "frame",
@@ -64,9 +64,9 @@ def test_open_they_log_every_frame_with_what_became_of_it(webxdc_app: Any) -> No
     assert "✕" in svg and "Cleo" in svg
     # An update, held for Cleo by the partition.
     ada.frame.click("#add")
-    app._wait(lambda: any(e["kind"] == "update" for e in entries(app)), 10, "the update")
+    app.wait_until(lambda: any(e["kind"] == "update" for e in entries(app)), 10, "the update")
     update = next(e for e in entries(app) if e["kind"] == "update")
-    app._wait(
+    app.wait_until(
         lambda: len(next(e for e in entries(app) if e["kind"] == "update")["fates"]) == 2,
         10,
         "fates",
@@ -78,8 +78,10 @@ def test_open_they_log_every_frame_with_what_became_of_it(webxdc_app: Any) -> No
     assert update["from"] == ada.addr
     # Counters, read each second while open: the reading after the partition's drop (the
     # one taken as the devtools opened may be all there is yet).
-    app._wait(lambda: app.page.locator(".counters .table tr").count() == 4, 10, "counters")
-    app._wait(lambda: "net_partition" in app.page.inner_text(".counters .table"), 10, "the drop")
+    app.wait_until(lambda: app.page.locator(".counters .table tr").count() == 4, 10, "counters")
+    app.wait_until(
+        lambda: "net_partition" in app.page.inner_text(".counters .table"), 10, "the drop"
+    )
     # Closing stops the reports.
     app.page.click("#tools")
     assert ada.evaluate("webxdcRealtime.stats() && true")
@@ -97,10 +99,10 @@ def test_the_controls_set_the_conditions_of_every_peer(webxdc_app: Any) -> None:
     slider = app.page.locator('input[data-name="loss"]')
     slider.fill("30")
     slider.dispatch_event("change")
-    app._wait(app.network._everywhere({**app.network.state}), 5, "state")
-    app._wait(lambda: ben.evaluate("webxdcRealtime.network.state.all.loss") == 0.3, 10, "loss")
+    app.network.settled(5)
+    app.wait_until(lambda: ben.evaluate("webxdcRealtime.network.state.all.loss") == 0.3, 10, "loss")
     app.page.locator('tr:has(th:text("Ada")) input[type=checkbox]').first.uncheck()
-    app._wait(
+    app.wait_until(
         lambda: (
             cleo.evaluate("webxdcRealtime.network.state.links")
             == [{"from": ada.addr, "to": ben.addr, "loss": 1.0}]
@@ -110,7 +112,7 @@ def test_the_controls_set_the_conditions_of_every_peer(webxdc_app: Any) -> None:
     )
     app.page.select_option(f'select[data-addr="{cleo.addr}"]', "B")
     app.page.select_option(f'select[data-addr="{ada.addr}"]', "A")
-    app._wait(
+    app.wait_until(
         lambda: (
             ben.evaluate("webxdcRealtime.network.state.partitions") == [[ada.addr], [cleo.addr]]
         ),
@@ -118,13 +120,13 @@ def test_the_controls_set_the_conditions_of_every_peer(webxdc_app: Any) -> None:
         "the partition",
     )
     app.page.locator('tr:has(th:text("Ben")) button:text("online")').click()
-    app._wait(
+    app.wait_until(
         lambda: ada.evaluate("webxdcRealtime.network.state.offline") == {ben.addr: "hold"},
         10,
         "offline",
     )
     app.page.click('button:text("Perfect network")')
-    app._wait(lambda: not ada.evaluate("webxdcRealtime.stats().network"), 10, "the fast path")
+    app.wait_until(lambda: not ada.evaluate("webxdcRealtime.stats().network"), 10, "the fast path")
 
 
 def test_payloads_are_shown_as_json_msgpack_text_or_hex(webxdc_app: Any) -> None:
@@ -142,7 +144,7 @@ def test_the_log_exports_and_imports_as_json(webxdc_app: Any) -> None:
     ada, ben = app.peers
     app.page.click("#tools")
     send(ada, "kept")
-    app._wait(lambda: len(entries(app)) == 1 and entries(app)[0]["fates"], 10, "the frame")
+    app.wait_until(lambda: len(entries(app)) == 1 and entries(app)[0]["fates"], 10, "the frame")
     exported = app.page.evaluate("host.devtools.export()")
     assert exported["format"] == "webxdc-realtime devtools log 1"
     assert [p["name"] for p in exported["peers"]] == ["Ada", "Ben"]

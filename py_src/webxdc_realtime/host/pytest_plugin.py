@@ -122,7 +122,7 @@ class Peer:
 
     def wait_live(self, timeout: float = 120) -> None:
         """Wait until this peer's runtime is live."""
-        self.run._wait(lambda: self.run._status(self.addr) == "live", timeout, f"{self} live")
+        self.run.wait_until(lambda: self.run._status(self.addr) == "live", timeout, f"{self} live")
 
     def reload(self, timeout: float = 120) -> None:
         """Reload this peer, as the host page's reload button does; wait until live.
@@ -136,7 +136,7 @@ class Peer:
             " p.card.querySelector('iframe').contentWindow.location.reload(); }",
             self.addr,
         )
-        self.run._wait(lambda: self._origin() not in (None, before), timeout, "the reload")
+        self.run.wait_until(lambda: self._origin() not in (None, before), timeout, "the reload")
         self.wait_live(timeout)
 
     def _origin(self) -> float | None:
@@ -168,7 +168,7 @@ class Network:
         state: dict[str, Any] = peer.evaluate(
             f"(args) => webxdcRealtime.network.{method}(...args)", list(args)
         )
-        self.run._wait(self._everywhere(state), 30, "the conditions at every peer")
+        self.run.wait_until(self._everywhere(state), 30, "the conditions at every peer")
         return state
 
     def _everywhere(self, state: dict[str, Any]) -> Callable[[], bool]:
@@ -208,6 +208,15 @@ class Network:
         """Make the network perfect again (the seed is kept)."""
         return self._change("reset")
 
+    def settled(self, timeout: float = 30) -> dict[str, Any]:
+        """Wait until every peer has the conditions the first one has; return them.
+
+        For a change made another way than through this object (the host page's devtools).
+        """
+        state = self.state
+        self.run.wait_until(self._everywhere(state), timeout, "the conditions at every peer")
+        return state
+
     @property
     def state(self) -> dict[str, Any]:
         """The conditions in force."""
@@ -237,7 +246,7 @@ class AppRun:
         self.page = self.context.new_page()
         self.page.goto(self.url)
         self.network = Network(self)
-        self._wait(lambda: len(self._statuses()) == peers, timeout, f"{peers} peers")
+        self.wait_until(lambda: len(self._statuses()) == peers, timeout, f"{peers} peers")
         self.peers = [Peer(self, p["name"], p["addr"]) for p in self._peers()]
         for peer in self.peers:
             peer.wait_live(timeout)
@@ -255,12 +264,26 @@ class AppRun:
     def _status(self, addr: str) -> str:
         return self._statuses().get(addr, "")
 
-    def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_until(
+        self, condition: Callable[[], Any], timeout: float = 30, what: str = "a condition"
+    ) -> Any:
+        """Wait until ``condition()`` is truthy (polled every 50 ms); return its value.
+
+        For what happens in the host page or across peers (a log line, a counter, a
+        state): ``app.wait_until(lambda: len(entries(app)) == 2, 10, "two log entries")``.
+        One peer's page has :meth:`Peer.wait_for`, in JavaScript.
+
+        Raises
+        ------
+        TimeoutError
+            Naming ``what``, if it is not true within ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
-        while not condition():
+        while not (value := condition()):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"webxdc_app: waited {timeout} s for {what}")
             time.sleep(0.05)
+        return value
 
     def peer(self, name: str) -> Peer:
         """Return the peer called ``name`` (its selfName)."""
@@ -269,7 +292,7 @@ class AppRun:
     def add_peer(self, timeout: float = 120) -> Peer:
         """Add a peer, as the host page's button does; wait until it is live."""
         self.page.click("#add")
-        self._wait(lambda: len(self._peers()) == len(self.peers) + 1, 10, "the new peer")
+        self.wait_until(lambda: len(self._peers()) == len(self.peers) + 1, 10, "the new peer")
         new = self._peers()[-1]
         peer = Peer(self, new["name"], new["addr"])
         self.peers.append(peer)
