@@ -163,7 +163,7 @@ lint: $(VENV)/.stamp node_modules/.stamp
 # a build (the core, the command line's parts, the fuzzer's short run, the layering), in
 # CPython, on both cores (pytest-xdist). Under 30 s once set up. `make test` runs everything.
 check: lint
-	$(PY) -m pytest -q -m "not browser" -p no:cacheprovider -n 2 tests/core tests/cli tests/fuzz tests/test_layout.py
+	$(PY) -m pytest -q -m "not browser" -p no:cacheprovider -n 2 tests/core tests/cli tests/fuzz tests/test_layout.py tests/test_contract.py
 
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test. Two workers
