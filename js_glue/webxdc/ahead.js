@@ -13,6 +13,8 @@
  * frame layout (also the core's) says.
  */
 
+import { numberField, readNumber } from "./frame.js";
+
 /** @typedef {import("./contract.js").PyChannel} PyChannel */
 /** @typedef {import("./contract.js").PyEndpoint} PyEndpoint */
 /** @typedef {import("./contract.js").Tickets} Tickets */
@@ -37,11 +39,12 @@ export class Ahead {
   noAccepts = false;
 
   /**
-   * @param {{ header_size: number, length_at: number }} layout  the core's frame layout
+   * @param {import("./frame.js").Layout} layout  the core's frame layout
    */
   constructor(layout) {
     this.headerSize = layout.header_size;
     this.lengthAt = layout.length_at;
+    this.lengthEnd = layout.length_at + layout.number_size;
   }
 
   /**
@@ -70,8 +73,8 @@ export class Ahead {
     sends.bytes += length;
     return (
       sends.keys.slice(at, at + this.lengthAt) +
-      lengthField(length) +
-      sends.keys.slice(at + this.lengthAt + 4, at + this.headerSize)
+      numberField(length) +
+      sends.keys.slice(at + this.lengthEnd, at + this.headerSize)
     );
   }
 
@@ -89,7 +92,7 @@ export class Ahead {
       accepts = this.#takeAccepts(endpoint.ahead(AHEAD));
       if (accepts === null) return false;
     }
-    if (length > accepts.limit || readField(header, this.lengthAt) !== length) return false;
+    if (length > accepts.limit || readNumber(header, this.lengthAt) !== length) return false;
     const at = accepts.keys.get(header.slice(0, this.lengthAt));
     if (at === undefined) return false;
     const sender = Math.floor(at / accepts.count);
@@ -198,31 +201,4 @@ export class Ahead {
     };
     return this.accepts;
   }
-}
-
-/**
- * A length field: 4 bytes, big-endian, as latin-1.
- * @param {number} length
- */
-function lengthField(length) {
-  return String.fromCharCode(
-    (length >>> 24) & 255,
-    (length >>> 16) & 255,
-    (length >>> 8) & 255,
-    length & 255,
-  );
-}
-
-/**
- * @param {string} header  latin-1
- * @param {number} at
- */
-function readField(header, at) {
-  return (
-    ((header.charCodeAt(at) << 24) |
-      (header.charCodeAt(at + 1) << 16) |
-      (header.charCodeAt(at + 2) << 8) |
-      header.charCodeAt(at + 3)) >>>
-    0
-  );
 }

@@ -15,6 +15,7 @@
  */
 
 import { Ahead } from "./ahead.js";
+import { frameId, readNumber } from "./frame.js";
 import { RealtimeChannel, thrown } from "./channel.js";
 import { decide, errorOf, readBytes, render } from "./rules.js";
 import { EMPTY, Wire, exact, latin1 } from "./wire.js";
@@ -206,7 +207,7 @@ export class Page {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
     const { header_size: HEADER_SIZE, length_at: LENGTH_AT } = this.layout;
     const size = message.length;
-    if (size >= HEADER_SIZE && size === HEADER_SIZE + readLength(message, LENGTH_AT)) {
+    if (size >= HEADER_SIZE && size === HEADER_SIZE + readNumber(message, LENGTH_AT)) {
       return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
     }
     const { NOTHING } = this.received;
@@ -221,7 +222,7 @@ export class Page {
         try {
           let start = step.start;
           while (run.delivered < count && !run.cut) {
-            const end = start + HEADER_SIZE + readLength(message, start + LENGTH_AT);
+            const end = start + HEADER_SIZE + readNumber(message, start + LENGTH_AT);
             run.delivered += 1;
             const current = this.current;
             if (current) RealtimeChannel.deliver(current, message.slice(start + HEADER_SIZE, end));
@@ -317,7 +318,7 @@ export class Page {
     }
     if (this.tap) {
       const head = typeof header === "string" ? header : latin1(header);
-      this.report("frame", { dir: "in", ...this.#frameId(head), size: payload().length, fate });
+      this.report("frame", { dir: "in", ...frameId(head, this.layout), size: payload().length, fate });
     }
   }
 
@@ -327,7 +328,7 @@ export class Page {
    */
   #tapOut(header, payload) {
     const preview = Array.from(payload.subarray(0, 64));
-    this.report("frame", { dir: "out", ...this.#frameId(header), size: payload.length, preview });
+    this.report("frame", { dir: "out", ...frameId(header, this.layout), size: payload.length, preview });
   }
 
   /**
@@ -426,20 +427,6 @@ export class Page {
   }
 
   /**
-   * Which frame a header is, for the devtools: its sender's id (hex) and sequence number.
-   * @param {string} header  latin-1
-   * @returns {{ id: string, seq: number }}
-   */
-  #frameId(header) {
-    const { sender_at, seq_at } = this.layout;
-    let id = "";
-    for (let i = sender_at; i < sender_at + 8; i++) id += header.charCodeAt(i).toString(16).padStart(2, "0");
-    let seq = 0;
-    for (let i = seq_at; i < seq_at + 4; i++) seq = seq * 256 + header.charCodeAt(i);
-    return { id, seq };
-  }
-
-  /**
    * Report every frame to the host page's devtools, or stop (nothing per frame then).
    * @param {boolean} on
    */
@@ -449,14 +436,4 @@ export class Page {
     this.tap = on;
     this.endpoint?.set_tap(on);
   }
-}
-
-/**
- * A frame's payload length: 4 bytes, big-endian, at `at` (see the core's frame layout).
- * @param {Uint8Array} message
- * @param {number} at
- * @returns {number}
- */
-function readLength(message, at) {
-  return ((message[at] << 24) | (message[at + 1] << 16) | (message[at + 2] << 8) | message[at + 3]) >>> 0;
 }

@@ -41,7 +41,7 @@
  *   silent_listeners: string[],
  *   profiles: Record<string, Profile>,
  *   webxdc: { send_update_interval: number, send_update_max_size: number, get_all_updates_deprecated: string },
- *   frame: { header_size: number, kind_at: number, sender_at: number, seq_at: number, length_at: number },
+ *   frame: import("./frame.js").Layout,
  *   contract: { received: { NOTHING: number, DELIVER: number, NEEDS_PAYLOAD: number } },
  *   digest: string,
  * }} Table  `frame`: where a header's fields are (core/frame.py); `contract`: the codes the

@@ -102,9 +102,11 @@ def test_the_table_carries_the_frame_layout_and_the_contract_its_codes() -> None
     header = encode_header(FrameKind.DATA, b"t" * 16, b"sender-8", 258, 7)
     assert isinstance(layout, dict) and layout["header_size"] == HEADER_SIZE
     assert header[layout["kind_at"]] == FrameKind.DATA
-    assert header[layout["sender_at"] : layout["sender_at"] + 8] == b"sender-8"
-    assert int.from_bytes(header[layout["seq_at"] : layout["seq_at"] + 4], "big") == 258
-    assert int.from_bytes(header[layout["length_at"] : layout["length_at"] + 4], "big") == 7
+    sender, number = layout["sender_at"], layout["number_size"]
+    assert header[sender : sender + layout["sender_size"]] == b"sender-8"
+    assert int.from_bytes(header[layout["seq_at"] : layout["seq_at"] + number], "big") == 258
+    assert int.from_bytes(header[layout["length_at"] : layout["length_at"] + number], "big") == 7
+    assert layout["length_at"] + number == HEADER_SIZE  # the length field ends the header
     codes = export_contract()["received"]
     assert codes == {"NOTHING": 0, "DELIVER": 1, "NEEDS_PAYLOAD": 2}
     assert set(codes.values()) == {int(code) for code in Received}

@@ -27,7 +27,6 @@ Rules kept here, under every profile (SPEC.md section 2):
 from __future__ import annotations
 
 import secrets
-import struct
 from collections.abc import Callable
 
 from .errors import LocalProtocolError
@@ -36,12 +35,14 @@ from .frame import (
     ANNOUNCE_MAX,
     HEADER_SIZE,
     PEER_ID_SIZE,
+    SEQ_AND_LENGTH,
+    SEQ_AT,
     SEQ_MODULUS,
     FrameKind,
     encode_header,
 )
 from .network import NOW, Network, NetworkState, Verdict
-from .receiver import PREFIX_SIZE, Receiver
+from .receiver import Receiver
 from .rules import (
     DEFAULT_PROFILE,
     SILENT_LISTENERS,
@@ -52,8 +53,6 @@ from .rules import (
     profile_named,
 )
 from .scope import Scope
-
-_SEQ_LENGTH = struct.Struct(">II")  # a data header's last 8 bytes: seq, payload length
 
 
 class Channel:
@@ -355,7 +354,7 @@ class Endpoint:
         self.receiver.enter(self.peer_id, self.counters)
         self._seq = self._announced = 0
         self._data_head = encode_header(FrameKind.DATA, self.scope.topic, self.peer_id, 0, 0)[
-            : PREFIX_SIZE + PEER_ID_SIZE
+            :SEQ_AT
         ]
         self.outbox.append(self._announcement(FrameKind.PEER_JOINED))
 
@@ -390,12 +389,14 @@ class Endpoint:
         counters = self.counters
         counters.frames_sent += 1
         counters.bytes_sent += HEADER_SIZE + payload_length
-        return self._data_head + _SEQ_LENGTH.pack(seq, payload_length)
+        return self._data_head + SEQ_AND_LENGTH.pack(seq, payload_length)
 
     def _data_headers_ahead(self, count: int) -> bytes:
         # The next `count` data headers, their lengths zero (see Channel.ahead).
         head, seq = self._data_head, self._seq
-        return b"".join(head + _SEQ_LENGTH.pack((seq + k) % SEQ_MODULUS, 0) for k in range(count))
+        return b"".join(
+            head + SEQ_AND_LENGTH.pack((seq + k) % SEQ_MODULUS, 0) for k in range(count)
+        )
 
     def _sent_ahead(self, frames: int, payload_bytes: int) -> None:
         # _data_header, `frames` times.

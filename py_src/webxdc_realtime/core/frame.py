@@ -50,16 +50,35 @@ _HEADER = struct.Struct(">2sBB16s8sII")
 HEADER_SIZE: Final = _HEADER.size
 """Bytes before the payload in every frame (36)."""
 
+# Where each field of a header is (its byte offset), named once, here: the core's other
+# modules and, through LAYOUT, the glue use these names, never a number of their own.
+KIND_AT: Final = 3
+PREFIX_SIZE: Final = 4 + TOPIC_SIZE
+"""The magic, version, kind and topic: what every data frame of one topic starts with."""
+SENDER_AT: Final = PREFIX_SIZE
+NUMBER_SIZE: Final = 4
+"""Bytes of the sequence number and of the length field (each big-endian)."""
+SEQ_AT: Final = SENDER_AT + PEER_ID_SIZE
+LENGTH_AT: Final = SEQ_AT + NUMBER_SIZE
+TAIL: Final = struct.Struct(">8sII")
+"""The fields after the prefix: sender, sequence number, payload length."""
+SEQ_AND_LENGTH: Final = struct.Struct(">II")
+"""A header's last fields: sequence number, payload length."""
+NUMBER: Final = struct.Struct(">I")
+"""A sequence number, or a length field."""
+assert LENGTH_AT + NUMBER_SIZE == HEADER_SIZE == PREFIX_SIZE + TAIL.size
 
 LAYOUT: Final = {
     "header_size": HEADER_SIZE,
-    "kind_at": 3,
-    "sender_at": 4 + TOPIC_SIZE,
-    "seq_at": 4 + TOPIC_SIZE + PEER_ID_SIZE,
-    "length_at": HEADER_SIZE - 4,
+    "kind_at": KIND_AT,
+    "sender_at": SENDER_AT,
+    "sender_size": PEER_ID_SIZE,
+    "seq_at": SEQ_AT,
+    "length_at": LENGTH_AT,
+    "number_size": NUMBER_SIZE,
 }
-"""Where the fields are in a header (offsets in bytes), for the glue: the length field is
-4 bytes, big-endian, as are the sequence number (4) and the sender (8)."""
+"""Where the fields are in a header (offsets in bytes), and how wide, for the glue: the
+sequence number and the length field are ``number_size`` bytes, big-endian."""
 
 
 class FrameKind(enum.IntEnum):

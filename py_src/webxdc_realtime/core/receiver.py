@@ -37,7 +37,6 @@ heard from its sender came before), or, with a relay, by the second way in (the 
 
 from __future__ import annotations
 
-import struct
 from collections import deque
 from collections.abc import Callable
 
@@ -58,8 +57,15 @@ from .events import (
 from .frame import (
     ANNOUNCE_MAX,
     HEADER_SIZE,
+    KIND_AT,
+    LENGTH_AT,
+    NUMBER,
+    PEER_ID_SIZE,
+    PREFIX_SIZE,
+    SENDER_AT,
+    SEQ_AT,
     SEQ_MODULUS,
-    TOPIC_SIZE,
+    TAIL,
     FrameHeader,
     FrameKind,
     decode_header,
@@ -69,10 +75,6 @@ from .frame import (
 from .network import NOW, Network, NetworkState, Verdict
 from .scope import Scope
 
-PREFIX_SIZE = 4 + TOPIC_SIZE
-"""A data frame of one topic starts with these 20 bytes: magic, version, kind, topic."""
-_TAIL = struct.Struct(">8sII")  # after the prefix: sender, seq, payload length
-_SEQ = struct.Struct(">I")
 # Announcements that carry the sender's address; the glue hands their payload over.
 _NAMED = frozenset({FrameKind.PEER_JOINED.value, FrameKind.PEER_PRESENT.value})
 _SEEN = 4096  # frames of a sender remembered, to tell one that arrives a second time
@@ -128,7 +130,9 @@ class Receiver:
         self.member = False
         self.delivering = False
         self._own: bytes | None = None  # our peer id in this stay: our frames are not for us
-        self._prefix = encode_header(FrameKind.DATA, scope.topic, bytes(8), 0, 0)[:PREFIX_SIZE]
+        self._prefix = encode_header(FrameKind.DATA, scope.topic, bytes(PEER_ID_SIZE), 0, 0)[
+            :PREFIX_SIZE
+        ]
         self._fast = False  # delivering, on a perfect network, no second way in
         self._dedupe = False
         self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
@@ -277,7 +281,7 @@ class Receiver:
         self._ahead_senders = [(s, last) for s, last in self._last.items() if s in peers]
         return [
             b"".join(
-                prefix + sender + _SEQ.pack((last + k) % SEQ_MODULUS) for k in range(1, count + 1)
+                prefix + sender + NUMBER.pack((last + k) % SEQ_MODULUS) for k in range(1, count + 1)
             )
             for sender, last in self._ahead_senders
         ], MAX_PAYLOAD
@@ -319,7 +323,7 @@ class Receiver:
         """
         if len(head) < HEADER_SIZE:
             return self.receive_parts(head, frame_length - len(head), None, now)
-        payload = bytes(head[HEADER_SIZE:frame_length]) if head[3] in _NAMED else None
+        payload = bytes(head[HEADER_SIZE:frame_length]) if head[KIND_AT] in _NAMED else None
         return self.receive_parts(head[:HEADER_SIZE], frame_length - HEADER_SIZE, payload, now)
 
     def receive_parts(
@@ -351,7 +355,7 @@ class Receiver:
             :class:`NeedsPayload` (call again with it); or :class:`Dropped`.
         """
         if self.accept(header, payload_length):
-            sender, seq, length = _TAIL.unpack_from(header, PREFIX_SIZE)
+            sender, seq, length = TAIL.unpack_from(header, PREFIX_SIZE)
             return Data(sender, seq, HEADER_SIZE, length)
         if (
             payload is None
@@ -519,7 +523,7 @@ class Receiver:
                 last_seen[sender] = value
         pos, first, payload = self._run_start, 0, 0
         for index in range(count):
-            sender, seq, length = _TAIL.unpack_from(message, pos + PREFIX_SIZE)
+            sender, seq, length = TAIL.unpack_from(message, pos + PREFIX_SIZE)
             if index == delivered:
                 first = pos
             if index < delivered:
@@ -542,7 +546,7 @@ class Receiver:
         """
         if not buffer.startswith(self._prefix, pos):
             return None
-        fields: tuple[bytes, int, int] = _TAIL.unpack_from(buffer, pos + PREFIX_SIZE)
+        fields: tuple[bytes, int, int] = TAIL.unpack_from(buffer, pos + PREFIX_SIZE)
         sender, seq, length = fields
         if length > MAX_PAYLOAD or sender == self._own or not _after(seq, self._last.get(sender)):
             return None
@@ -647,7 +651,8 @@ class Receiver:
             return NOW
         return self.network.judge(
             name,
-            bytes(head[3:4]) + bytes(head[28:32] if name else head[20:32]),
+            bytes(head[KIND_AT : KIND_AT + 1])
+            + bytes(head[SEQ_AT:LENGTH_AT] if name else head[SENDER_AT:LENGTH_AT]),
             size,
             now,
             announcement=header.kind is not FrameKind.DATA,
