@@ -33,7 +33,6 @@ from .errors import LocalProtocolError
 from .events import Counters
 from .frame import (
     ANNOUNCE_MAX,
-    HEADER_SIZE,
     PEER_ID_SIZE,
     SEQ_AND_LENGTH,
     SEQ_AT,
@@ -378,17 +377,14 @@ class Endpoint:
         seq = self._announced
         self._announced = (seq + 1) % SEQ_MODULUS
         header = encode_header(kind, self.scope.topic, self.peer_id, seq, payload_length)
-        self.counters.frames_sent += 1
-        self.counters.bytes_sent += HEADER_SIZE + payload_length
+        self.counters.sent(1, payload_length)
         return header
 
     def _data_header(self, payload_length: int) -> bytes:
         # _frame_header of a data frame, in few steps: the first 28 bytes are the stay's.
         seq = self._seq
         self._seq = (seq + 1) % SEQ_MODULUS
-        counters = self.counters
-        counters.frames_sent += 1
-        counters.bytes_sent += HEADER_SIZE + payload_length
+        self.counters.sent(1, payload_length)
         return self._data_head + SEQ_AND_LENGTH.pack(seq, payload_length)
 
     def _data_headers_ahead(self, count: int) -> bytes:
@@ -401,9 +397,7 @@ class Endpoint:
     def _sent_ahead(self, frames: int, payload_bytes: int) -> None:
         # _data_header, `frames` times.
         self._seq = (self._seq + frames) % SEQ_MODULUS
-        counters = self.counters
-        counters.frames_sent += frames
-        counters.bytes_sent += frames * HEADER_SIZE + payload_bytes
+        self.counters.sent(frames, payload_bytes)
 
     def set_network(self, state: NetworkState) -> tuple[list[int], list[int]]:
         """Take the network's conditions (every peer of the scope gets the same).

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .frame import HEADER_SIZE
+
 
 class DropReason(enum.StrEnum):
     """Why a received frame did not reach the app."""
@@ -149,6 +151,21 @@ class Counters:
     frames_delayed: int = 0
     frames_held: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+
+    def sent(self, frames: int, payload_bytes: int) -> None:
+        """Count frames put on the wire: their payloads' bytes, and a header each."""
+        self.frames_sent += frames
+        self.bytes_sent += frames * HEADER_SIZE + payload_bytes
+
+    def arrived(self, frames: int, wire_bytes: int) -> None:
+        """Count frames that came, whatever becomes of them, by their bytes as they came."""
+        self.frames_received += frames
+        self.bytes_received += wire_bytes
+
+    def delivered(self, frames: int, payload_bytes: int) -> None:
+        """Count data handed to the app's listener, by its payloads' bytes."""
+        self.frames_delivered += frames
+        self.bytes_delivered += payload_bytes
 
     def as_dict(self) -> dict[str, object]:
         """Return the counters as plain values, ``dropped`` as a dict.

@@ -361,14 +361,12 @@ class Receiver:
             payload is None
             and payload_length
             and len(header) == HEADER_SIZE
-            and header[3] in _NAMED
+            and header[KIND_AT] in _NAMED
             and payload_length <= ANNOUNCE_MAX
         ):
             return NeedsPayload()
         frame_length = len(header) + payload_length
-        counters = self.counters
-        counters.frames_received += 1
-        counters.bytes_received += frame_length
+        self.counters.arrived(1, frame_length)
         if len(header) != HEADER_SIZE:
             return self._drop(
                 DropReason.MALFORMED, f"header part of {len(header)} bytes, not {HEADER_SIZE}"
@@ -390,8 +388,7 @@ class Receiver:
         Dropped
             The drop, reason ``malformed``.
         """
-        self.counters.frames_received += 1
-        self.counters.bytes_received += frame_length
+        self.counters.arrived(1, frame_length)
         return self._drop(DropReason.MALFORMED, detail)
 
     def due(self, length: int) -> Dropped | None:
@@ -415,8 +412,7 @@ class Receiver:
             return self._drop(DropReason.LEFT)
         if not self.delivering:
             return self._drop(DropReason.NO_LISTENER)
-        self.counters.frames_delivered += 1
-        self.counters.bytes_delivered += length
+        self.counters.delivered(1, length)
         return None
 
     # Messages of frames.
@@ -553,11 +549,8 @@ class Receiver:
         return fields
 
     def _count_delivered(self, frames: int, payload_bytes: int) -> None:
-        counters = self.counters
-        counters.frames_received += frames
-        counters.bytes_received += frames * HEADER_SIZE + payload_bytes
-        counters.frames_delivered += frames
-        counters.bytes_delivered += payload_bytes
+        self.counters.arrived(frames, frames * HEADER_SIZE + payload_bytes)
+        self.counters.delivered(frames, payload_bytes)
 
     def _judge(self, head: Bytes, frame_length: int, payload: bytes, now: float) -> Event:
         try:
@@ -601,8 +594,7 @@ class Receiver:
             self.counters.frames_held += 1
             return Held(data, verdict)
         if verdict.delays == (0.0,):
-            self.counters.frames_delivered += 1
-            self.counters.bytes_delivered += header.payload_length
+            self.counters.delivered(1, header.payload_length)
             return data
         self.counters.frames_delayed += 1
         return Later(data, verdict.delays)
