@@ -135,8 +135,7 @@ class Channel:
             bytes_ok = tag == UINT8ARRAY_TAG and length is not None
         member = endpoint.member
         rule = endpoint.profile.decide_send(tag, length, bytes_ok, self.trashed, member)
-        if rule.send and not rule.trash and (rule.member is None or rule.member == member):
-            # A send and nothing else (the common case): no effect to make.
+        if rule.only_sends(member):  # the common case: no effect to make
             assert length is not None  # a profile sends only what reads as bytes
             return endpoint._data_header(length)
         facts = {
@@ -172,7 +171,7 @@ class Channel:
         endpoint = self.endpoint
         member = endpoint.member
         rule = endpoint.profile.decide_send(UINT8ARRAY_TAG, 0, True, self.trashed, member)
-        if not (rule.send and not rule.trash and (rule.member is None or rule.member == member)):
+        if not rule.only_sends(member):
             return None
         return endpoint._data_headers_ahead(count), endpoint.profile.alike_up_to()
 

@@ -162,6 +162,13 @@ class Rule:
         # Bound once: the rule is decided per send, on the hot path.
         object.__setattr__(self, "_tests", tuple(tests.items()))
 
+    def only_sends(self, member: bool) -> bool:
+        """Return whether this rule sends and does nothing else, for a page in or out.
+
+        It neither joins, leaves nor trashes: the common send, and what is decided ahead.
+        """
+        return self.send and not self.trash and (self.member is None or self.member == member)
+
     def applies(self, facts: Facts) -> bool:
         """Return whether every test of ``when`` holds for ``facts``."""
         # A loop, not all(<generator>): this runs per send, and the loop is cheaper.
