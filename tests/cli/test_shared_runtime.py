@@ -12,7 +12,8 @@ from .conftest import PINGBOARD, HostPage, run, wait_for
 
 pytestmark = pytest.mark.browser
 
-# Objects of the core and the adapter alive in the shared runtime, after a collection.
+# Objects of the core alive in the shared runtime after a collection, and those of the
+# adapter that still hold them or a page's functions (once closed, one holds neither).
 COUNT = """async () => {
   const py = await host.runtime.pyodide();
   return py.runPython(`
@@ -22,7 +23,11 @@ from webxdc_realtime.core.channel import Endpoint
 from webxdc_realtime.core.updates import UpdateLog
 gc.collect()
 kinds = (Endpoint, UpdateLog, BrowserEndpoint, BrowserUpdates)
-names = [type(o).__name__ for o in gc.get_objects() if isinstance(o, kinds) and vars(o)]
+holds = ("endpoint", "_shapes", "log")
+names = [
+    type(o).__name__ for o in gc.get_objects()
+    if isinstance(o, kinds) and (isinstance(o, (Endpoint, UpdateLog)) or any(hasattr(o, h) for h in holds))
+]
 {name: names.count(name) for name in sorted(set(names))}
 `).toJs({ dict_converter: Object.fromEntries });
 }"""

@@ -60,6 +60,10 @@ class BrowserChannel:
         self._endpoint = channel.endpoint
         self._shapes = shapes
 
+    def close(self) -> None:
+        """Let go of the core channel object, its endpoint, and the page's makers."""
+        del self.channel, self._endpoint, self._shapes
+
     def set_listener(self, given_type: str) -> Any:
         """Decide ``setListener``; ``given_type`` is JS ``typeof`` (``"null"`` for null)."""
         try:
@@ -162,7 +166,6 @@ class BrowserEndpoint:
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
         self._tap = False
-        self._receiver = self.endpoint.receiver
         # The glue's makers of the contract's objects (js_glue/webxdc/contract.js).
         self._run, self._frame = shapes.run, shapes.frame
         self._answer, self._after = shapes.answer, shapes.after
@@ -173,14 +176,16 @@ class BrowserEndpoint:
     def close(self) -> None:
         """Let go of the page: it is gone, and the runtime outlives it (the host page's).
 
-        Drops everything, its channel objects' too: the core's state, and the makers
-        (functions of that page, which would keep all of its objects alive). The proxies
-        the page held are empty shells after this, until its garbage is collected; no
-        call is made on them.
+        Lets go of the core's state of the page (its endpoint, and each of its channel
+        objects') and of the page's makers of the contract's objects (functions of that
+        page, which would keep all of its objects alive). The proxies the page held are
+        empty shells after this, until its garbage is collected; no call is made on them.
         """
         for channel in list(self._channels):
-            vars(channel).clear()
-        vars(self).clear()
+            channel.close()
+        self._channels.clear()
+        del self.endpoint, self._shapes
+        del self._run, self._frame, self._answer, self._after, self._held, self._dropped
 
     def set_dedupe(self, on: bool) -> None:
         """Frames come by BroadcastChannel and a relay: deliver each once."""
@@ -203,41 +208,41 @@ class BrowserEndpoint:
         self, header: str, payload_length: int, payload: str | None = None, now: float = 0.0
     ) -> Any:
         """Judge a frame that came alone, by its header part (latin-1): a verdict."""
-        receiver = self._receiver
+        endpoint = self.endpoint
         try:
             head = header.encode("latin-1")
             if payload is None:
-                if receiver.accept(head, payload_length):
+                if endpoint.accept(head, payload_length):
                     return _DELIVER  # the common case, in as few steps as can be
                 body = None
             else:
                 body = payload.encode("latin-1")
         except UnicodeEncodeError:  # a string from another page, not one char per byte
-            event: Event = receiver.reject(len(header) + payload_length, "not bytes")
+            event: Event = endpoint.reject(len(header) + payload_length, "not bytes")
         else:
-            event = receiver.receive_parts(head, payload_length, body, now)
+            event = endpoint.receive_parts(head, payload_length, body, now)
         return self._verdict(event)
 
     def due(self, payload_length: int) -> Any:
         """Judge again a frame the network delayed or held, now its time has come."""
-        dropped = self._receiver.due(payload_length)
+        dropped = self.endpoint.due(payload_length)
         return _DELIVER if dropped is None else self._verdict(dropped)
 
     def receive_batch(self, message: Any, now: float) -> Any:
         """Start judging a message of frames (a Uint8Array): its first step."""
-        self._receiver.start(message.to_bytes())
+        self.endpoint.start_message(message.to_bytes())
         return self.receive_more(now)
 
     def receive_more(self, now: float) -> Any:
         """Judge the next step of the message taken by :meth:`receive_batch`."""
-        receiver = self._receiver
-        start = receiver.pos
+        endpoint = self.endpoint
+        start = endpoint.message_at
         if not self._tap:  # while tapped, frame by frame: the devtools see each
-            count = receiver.run()
-            if count or receiver.done:
-                return self._run(count, start, receiver.done)
-        start, end, event = receiver.next(now)
-        return self._frame(self._verdict(event), start, end, receiver.done)
+            count = endpoint.run_in_message()
+            if count or endpoint.message_done:
+                return self._run(count, start, endpoint.message_done)
+        start, end, event = endpoint.next_in_message(now)
+        return self._frame(self._verdict(event), start, end, endpoint.message_done)
 
     def ahead(self, count: int) -> Any:
         """Decide ahead which frames the fast path delivers next: ``{keys, count, limit}``.
@@ -246,7 +251,7 @@ class BrowserEndpoint:
         next ``count`` data frames (see the contract: *ahead*); "" when there is no fast
         path (the app does not listen, a network, a relay).
         """
-        senders, limit = self._receiver.ahead(count)
+        senders, limit = self.endpoint.frames_ahead(count)
         return self._shapes.ahead(b"".join(senders).decode("latin-1"), count, limit)
 
     def took_ahead(self, taken: Any, frames: int, payload_bytes: int) -> None:
@@ -255,11 +260,11 @@ class BrowserEndpoint:
         ``taken``: per sender, the index of the last one taken (-1: none); then how many
         in all, and their payload bytes.
         """
-        self._receiver.took_ahead(taken.to_py(), frames, payload_bytes)
+        self.endpoint.took_ahead(taken.to_py(), frames, payload_bytes)
 
     def cut(self, delivered: int) -> None:
         """Take back the run's frames after the first ``delivered``: the app calls the core."""
-        self._receiver.cut(delivered)
+        self.endpoint.cut_run(delivered)
 
     def _verdict(self, event: Event) -> Any:
         if isinstance(event, Data):
@@ -353,8 +358,8 @@ class BrowserUpdates:
         self.log = UpdateLog(self_addr, pairs, records, interval_ms, max_size)
 
     def close(self) -> None:
-        """Let go of the log: the page is gone, and the runtime outlives it."""
-        vars(self).clear()
+        """Let go of the log (the core's): the page is gone, and the runtime outlives it."""
+        del self.log
 
     def added(self) -> Any:
         """Return what the log took from the chat at start, to keep: ``[[serial, uid]]``."""

@@ -258,13 +258,33 @@ class Endpoint:
         self.receiver = Receiver(
             scope, self.counters, lambda: self._announcement(FrameKind.PEER_PRESENT)
         )
-        # Frames in: the receiver's (see there).
-        self.receive = self.receiver.receive
-        self.receive_parts = self.receiver.receive_parts
-        self.accept = self.receiver.accept
-        self.reject = self.receiver.reject
-        self.due = self.receiver.due
-        self.set_dedupe = self.receiver.set_dedupe
+        # Frames in are the receiver's (see there); the endpoint gives its calls their face,
+        # so that a caller (the adapter) knows no receiver. One frame:
+        receiver = self.receiver
+        self.receive = receiver.receive
+        self.receive_parts = receiver.receive_parts
+        self.accept = receiver.accept
+        self.reject = receiver.reject
+        self.due = receiver.due
+        self.set_dedupe = receiver.set_dedupe
+        # a message of frames, step by step (Receiver.start, run, next, cut):
+        self.start_message = receiver.start
+        self.run_in_message = receiver.run
+        self.next_in_message = receiver.next
+        self.cut_run = receiver.cut
+        # and the frames it would deliver next, decided ahead (Receiver.ahead, took_ahead).
+        self.frames_ahead = receiver.ahead
+        self.took_ahead = receiver.took_ahead
+
+    @property
+    def message_at(self) -> int:
+        """Where the next step of the message of frames being judged starts (bytes)."""
+        return self.receiver.pos
+
+    @property
+    def message_done(self) -> bool:
+        """Whether every frame of that message has been judged."""
+        return self.receiver.done
 
     @property
     def peers(self) -> set[bytes]:
