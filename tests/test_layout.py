@@ -1,4 +1,4 @@
-"""The package's rooms keep their layering.
+"""The package's rooms keep their layering, and so do the glue's folders (no cycle).
 
 - ``webxdc_realtime.core``: no I/O, the same in CPython and under Pyodide; imports only
   the standard library and itself (not ``js``/``pyodide``, not the adapter, not the host
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -93,3 +94,53 @@ def test_the_check_sees_such_imports(tmp_path: Path) -> None:
     assert roots({"js", "pyodide.ffi"}) == {"js", "pyodide"}
     example = PACKAGE / "core" / "frame.py"
     assert "webxdc_realtime.core.errors" in imports(example)  # a relative import, resolved
+
+
+GLUE = Path(__file__).resolve().parents[1] / "js_glue"
+_JS_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^'"]*?\bfrom\s+["'](\.\.?/[^"']+)["']""", re.M)
+
+
+def folder_imports(glue: Path) -> dict[str, set[str]]:
+    """Which folders of ``js_glue/`` each folder's modules import from (static imports)."""
+    glue = glue.resolve()
+    found: dict[str, set[str]] = {}
+    for path in sorted(glue.glob("*/*.js")):
+        folder = path.parent.name
+        targets = found.setdefault(folder, set())
+        for spec in _JS_IMPORT.findall(path.read_text()):
+            target = (path.parent / spec).resolve().parent
+            if target.parent == glue and target.name != folder:
+                targets.add(target.name)
+    return found
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str]:
+    """A cycle of the graph (the folders on it, the first again at the end), or []."""
+
+    def walk(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        for nxt in sorted(graph.get(node, ())):
+            found = walk(nxt, [*path, node])
+            if found:
+                return found
+        return []
+
+    for start in sorted(graph):
+        found = walk(start, [])
+        if found:
+            return found
+    return []
+
+
+def test_the_glues_folders_import_each_other_without_a_cycle(tmp_path: Path) -> None:
+    graph = folder_imports(GLUE)
+    assert graph["runtime-share"] == {"webxdc", "shared"}  # it lends the glue's runtime
+    assert "runtime-share" in graph["host"] and "shared" in graph["webxdc"]
+    assert graph["shared"] == set()  # what the others agree on imports nothing of theirs
+    assert cycle(graph) == [], graph
+    # The check sees a cycle where there is one: two folders that import each other.
+    for name, other in (("a", "b"), ("b", "a")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.js").write_text(f'import {{ x }} from "../{other}/m.js";\n')
+    assert cycle(folder_imports(tmp_path)) == ["a", "b", "a"]

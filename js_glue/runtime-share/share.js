@@ -13,13 +13,12 @@
  * A peer that goes (removed, reloaded, navigated) releases its endpoint on `pagehide`; the
  * lender also releases, at the next request, a peer whose window is closed or whose frame
  * holds another page now. A page opened on its own (by hand, or "open in its own tab")
- * has no lender and loads its own runtime.
+ * has no lender and loads its own runtime. (A peer finds the lender with the glue's
+ * `lenderOf`, js_glue/webxdc/runtime.js: this room imports the glue's, never the reverse.)
  */
 
+import { RUNTIME_KEY } from "../shared/host-page.js";
 import { startPython } from "../webxdc/runtime.js";
-
-/** The host page's window property peers look for. */
-const KEY = "webxdcRealtimeRuntime";
 
 /**
  * Lend this page's Python to the peers it frames.
@@ -72,22 +71,8 @@ export function lendRuntime(win) {
     /** The lent Pyodide, once asked for (for tests and benchmarks), else null. */
     pyodide: () => started?.then((python) => python.pyodide) ?? null,
   };
-  /** @type {any} */ (win)[KEY] = lender;
+  /** @type {any} */ (win)[RUNTIME_KEY] = lender;
   return lender;
-}
-
-/**
- * The runtime this page's host page lends, if it is a peer of one (same origin).
- * @param {Window} win  this page's window
- * @returns {import("../webxdc/runtime.js").Lender | null}
- */
-export function lenderOf(win) {
-  if (win.parent === win) return null;
-  try {
-    return /** @type {any} */ (win.parent)[KEY] ?? null;
-  } catch {
-    return null; // a parent of another origin
-  }
 }
 
 /**

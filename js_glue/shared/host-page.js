@@ -21,3 +21,6 @@ export const RELOAD_CHANNEL = "webxdc-realtime/reload";
 
 /** Names of peers, in the order the host page gives them (made-up identities use them too). */
 export const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
+
+/** The host page's window property where it lends its Python runtime to its peers. */
+export const RUNTIME_KEY = "webxdcRealtimeRuntime";

@@ -19,8 +19,7 @@ import { reloadWhenTold } from "./live-reload.js";
 import { NetworkControl } from "./network.js";
 import { Page } from "./page.js";
 import { RelayLink } from "./relay-link.js";
-import { lenderOf } from "../runtime-share/share.js";
-import { loadRuntime } from "./runtime.js";
+import { lenderOf, loadRuntime } from "./runtime.js";
 import { isolateStorage, peerPrefix } from "./storage.js";
 import { Updates } from "./updates.js";
 

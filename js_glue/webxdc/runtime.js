@@ -14,6 +14,7 @@
  * plain start.
  */
 
+import { RUNTIME_KEY } from "../shared/host-page.js";
 import { SHAPES } from "./contract.js";
 
 /**
@@ -185,4 +186,19 @@ function imageOf(file) {
     at += length;
   }
   return image;
+}
+
+/**
+ * The runtime this page's host page lends (js_glue/runtime-share), if it is a peer of one
+ * (same origin).
+ * @param {Window} win  this page's window
+ * @returns {Lender | null}
+ */
+export function lenderOf(win) {
+  if (win.parent === win) return null;
+  try {
+    return /** @type {any} */ (win.parent)[RUNTIME_KEY] ?? null;
+  } catch {
+    return null; // a parent of another origin
+  }
 }
