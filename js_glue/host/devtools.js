@@ -5,7 +5,7 @@
  * plot. Closed, they cost nothing: peers report frames only while the devtools are open
  * (`webxdcRealtime.tap`), and counters are read only then.
  *
- * Reports come from the peers (js_glue/host-link.js): "frame" (dir "out" from the sender,
+ * Reports come from the peers (js_glue/webxdc/host-link.js): "frame" (dir "out" from the sender,
  * "in" from each receiver, with what became of it), "update" (from its sender),
  * "update-in" (from each receiver), "network" (the conditions now in force).
  */

@@ -16,7 +16,7 @@
  * - API (`data-api`, `api`): "full", the whole webxdc API (default); "realtime": only
  *   `joinRealtimeChannel` is added to an existing `window.webxdc` (a mock of yours).
  * - storage (`data-storage`, `storage`): "peer", each peer its own (default); "shared".
- * - network (`?net=`, `data-net`, `net`): conditions for every peer (see `_network.parse_net`).
+ * - network (`?net=`, `data-net`, `net`): conditions for every peer (see core/network_forms.py `parse_net`).
  * - relay (`?relay=`, `data-relay`, `relay`): ws:// URLs of a relay, for peers beyond this
  *   browser (see relay-link.js).
  * - `sendUpdateInterval`, `sendUpdateMaxSize`: host config, else the core's defaults.

@@ -30,7 +30,7 @@ const WHEEL = __WHEEL__;
 /** @type {string} */
 // @ts-ignore
 const VERSION = __VERSION__;
-/** @type {import("./rules.js").Table} the core's rules (webxdc_realtime._rules.export_rules) */
+/** @type {import("./rules.js").Table} the core's rules (core/rules.py `export_rules`) */
 // @ts-ignore
 const RULES = __RULES__;
 

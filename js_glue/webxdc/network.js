@@ -73,7 +73,7 @@ export class NetworkControl {
 
   /**
    * Ask the core to apply a change; give it to every peer.
-   * @param {Record<string, unknown>} change  one operation (see `_network.with_changes`)
+   * @param {Record<string, unknown>} change  one operation (see core/network_forms.py `with_changes`)
    * @returns {Promise<Record<string, unknown>>} the new state
    */
   change(change) {

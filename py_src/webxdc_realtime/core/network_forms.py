@@ -1,6 +1,6 @@
 """The network's conditions as they are written: JSON, the ``?net=`` grammar, changes.
 
-The same :class:`~webxdc_realtime._network.NetworkState` comes from a page's URL or
+The same :class:`~webxdc_realtime.core.network.NetworkState` comes from a page's URL or
 ``data-net`` (:func:`parse_net`), from JSON (:func:`state_from_json`, the form the
 peers share), or from one call of the JS API, ``webxdcRealtime.network``
 (:func:`with_changes`); :func:`to_json` writes it back. Every error names what is wrong.
