@@ -4,7 +4,8 @@
  *
  * The host page of `webxdc-realtime run` and its peers (iframes of the app) share one
  * origin and one renderer: the page lends its peers one runtime, started on the first
- * peer's request, instead of each loading a Pyodide of its own (53-68 MiB and 0.4 s each).
+ * peer's request, instead of each loading a Pyodide of its own (what that saves, in memory
+ * and time: bench/RESULTS.md, "Many peers").
  * A peer calls into it synchronously, as into its own; it keeps its own endpoint in it,
  * and everything else of its own (identity, storage, listener, BroadcastChannel), so that
  * nothing a peer or an app observes changes. The adapter makes every object the app sees

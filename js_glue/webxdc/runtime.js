@@ -69,7 +69,7 @@ export async function startPython({ baseUrl, wheel, version, snapshot, t0 }) {
       try {
         /** @type {Uint8Array | null} */
         let bytes = imageOf(await fetchGzip(baseUrl + manifest.file));
-        // Pyodide keeps its options for the page's lifetime. Hand it the snapshot (30 MiB)
+        // Pyodide keeps its options for the page's lifetime. Hand it the snapshot (tens of MiB)
         // through a thenable that lets go of it once taken, so that it can be collected.
         const once = {
           /** @param {(value: Uint8Array) => void} resolve */
