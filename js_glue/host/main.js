@@ -21,7 +21,7 @@
 import { el } from "../shared/dom.js";
 import { NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { lendRuntime } from "../runtime-share/share.js";
-import { Devtools, describe } from "./devtools.js";
+import { Devtools, describe } from "../devtools/index.js";
 
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger

@@ -23,10 +23,10 @@ from webxdc_realtime.core.channel import Endpoint
 from webxdc_realtime.core.updates import UpdateLog
 gc.collect()
 kinds = (Endpoint, UpdateLog, BrowserEndpoint, BrowserUpdates)
-holds = ("endpoint", "_shapes", "log")
+core, holds = (Endpoint, UpdateLog), ("endpoint", "_shapes", "log")
 names = [
     type(o).__name__ for o in gc.get_objects()
-    if isinstance(o, kinds) and (isinstance(o, (Endpoint, UpdateLog)) or any(hasattr(o, h) for h in holds))
+    if isinstance(o, core) or (isinstance(o, kinds) and any(hasattr(o, h) for h in holds))
 ]
 {name: names.count(name) for name in sorted(set(names))}
 `).toJs({ dict_converter: Object.fromEntries });

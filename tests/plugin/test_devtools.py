@@ -4,7 +4,9 @@ crosses the network is logged and drawn, and closed they cost nothing per frame.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ def send(peer: Any, *texts: str) -> None:
 
 def entries(app: Any) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = app.page.evaluate(
-        "host.devtools.entries.map((e) => ({kind: e.kind, from: e.from, size: e.size,"
+        "host.devtools.traffic.entries.map((e) => ({kind: e.kind, from: e.from, size: e.size,"
         " fates: Object.fromEntries(e.fates)}))"
     )
     return got
@@ -149,9 +151,21 @@ def test_the_log_exports_and_imports_as_json(webxdc_app: Any) -> None:
     assert exported["format"] == "webxdc-realtime devtools log 1"
     assert [p["name"] for p in exported["peers"]] == ["Ada", "Ben"]
     assert exported["entries"][0]["fates"] == {ben.addr: "delivered"}
-    app.page.evaluate("host.devtools.entries = []; host.devtools.byKey = new Map()")
+    app.page.evaluate("host.devtools.traffic.entries = []; host.devtools.traffic.byKey = new Map()")
     app.page.evaluate("(data) => host.devtools.import(data)", json.loads(json.dumps(exported)))
     assert entries(app) == [
         {"kind": "frame", "from": ada.addr, "size": 4, "fates": {ben.addr: "delivered"}}
     ]
     assert app.page.evaluate("host.devtools.paused") is True
+
+
+def test_the_model_and_the_diagram_alone_in_node() -> None:
+    """The devtools' model and diagram have no page of their own: tested alone, in Node."""
+    done = subprocess.run(
+        ["node", "--test", str(Path(__file__).with_name("devtools-model.test.mjs"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "# pass 5" in done.stdout, done.stdout
