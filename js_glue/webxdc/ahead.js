@@ -8,9 +8,12 @@
  * the header parts of the frames it would deliver next from each sender; here they are
  * matched and used, and what was used is handed back to the core in one call before any
  * other (`settle`), so that the core's state is what it would have been frame by frame.
- * No rule is here: which frames, which headers, and the limits are the core's; this
- * module only looks them up and writes the payload's length into a header, where the
- * frame layout (also the core's) says.
+ * After any call, decisions made in an epoch the core has left are forgotten (`check`):
+ * which calls spoil which decisions is the core's to say.
+ *
+ * No rule is here: which frames, which headers, the limits and the epochs are the core's;
+ * this module only looks them up, compares, and writes the payload's length into a header,
+ * where the frame layout (also the core's) says.
  */
 
 import { numberField, readNumber } from "./frame.js";
@@ -24,19 +27,17 @@ export const AHEAD = 256;
 
 export class Ahead {
   /**
-   * The sends decided ahead, for one channel object.
-   * @type {{ owner: unknown, core: PyChannel, keys: string, count: number, limit: number, next: number, bytes: number } | null}
+   * The sends decided ahead, for one channel object (`count` 0: none in this epoch).
+   * @type {{ owner: unknown, core: PyChannel, keys: string, count: number, limit: number, epoch: number, next: number, bytes: number } | null}
    */
   sends = null;
   /**
-   * The frames decided ahead: each key's sender and index; per sender the index of the last
-   * taken, and of the last taken since handed back (-1: none); how many since, and bytes.
-   * @type {{ keys: Map<string, number>, count: number, limit: number, taken: number[], fresh: number[], frames: number, bytes: number } | null}
+   * The frames decided ahead (`keys` empty: none in this epoch): each key's sender and
+   * index; per sender the index of the last taken, and of the last taken since handed
+   * back (-1: none); how many since, and bytes.
+   * @type {{ keys: Map<string, number>, count: number, limit: number, epoch: number, taken: number[], fresh: number[], frames: number, bytes: number } | null}
    */
   accepts = null;
-  /** The core said there is nothing to decide ahead until the state changes. */
-  noSends = false;
-  noAccepts = false;
 
   /**
    * @param {import("./frame.js").Layout} layout  the core's frame layout
@@ -49,7 +50,7 @@ export class Ahead {
 
   /**
    * The header of a send of `length` bytes on `owner`, decided ahead, or null (then the
-   * core decides, after `settle(true)`).
+   * core decides: through `call`).
    * @param {unknown} owner  the app's channel object
    * @param {PyChannel} core  its core object
    * @param {number} length
@@ -57,16 +58,12 @@ export class Ahead {
    */
   header(owner, core, length) {
     let sends = this.sends;
-    if (sends === null) {
-      if (this.noSends) return null;
-      sends = this.#takeSends(owner, core, core.ahead(AHEAD));
-      if (sends === null) return null;
-    }
-    if (sends.owner !== owner || length > sends.limit) return null;
+    if (sends === null) sends = this.#takeSends(owner, core, core.ahead(AHEAD));
+    if (sends.owner !== owner || sends.count === 0 || length > sends.limit) return null;
     if (sends.next === sends.count) {
       // All used: hand them back, and take the next ones, in one call.
       sends = this.#takeSends(owner, core, core.sent_ahead(sends.next, sends.bytes, AHEAD));
-      if (sends === null) return null;
+      if (sends.count === 0) return null;
     }
     const at = sends.next * this.headerSize;
     sends.next += 1;
@@ -87,11 +84,7 @@ export class Ahead {
    */
   accept(endpoint, header, length) {
     let accepts = this.accepts;
-    if (accepts === null) {
-      if (this.noAccepts) return false;
-      accepts = this.#takeAccepts(endpoint.ahead(AHEAD));
-      if (accepts === null) return false;
-    }
+    if (accepts === null) accepts = this.#takeAccepts(endpoint.ahead(AHEAD));
     if (length > accepts.limit || readNumber(header, this.lengthAt) !== length) return false;
     const at = accepts.keys.get(header.slice(0, this.lengthAt));
     if (at === undefined) return false;
@@ -106,18 +99,13 @@ export class Ahead {
   }
 
   /**
-   * Hand the core what was taken since last time, before another call into it; forget
-   * the decisions that call may change: `sends` (a send the core decides, an app call, the
-   * network, the tap), `accepts` (those, and a frame the core delivers or holds: see
-   * `judged`).
+   * Hand the core what was taken since last time: before any other call into it.
    * @param {PyEndpoint | null} endpoint
-   * @param {boolean} sends
-   * @param {boolean} accepts
    */
-  settle(endpoint, sends, accepts) {
+  settle(endpoint) {
     const ahead = this.sends;
     if (ahead && ahead.next > 0) {
-      // The rest still hold: the core's next send is the next header.
+      // The rest still hold, unless the call to come says otherwise: its next send is the next header.
       ahead.core.sent_ahead(ahead.next, ahead.bytes, 0);
       ahead.keys = ahead.keys.slice(ahead.next * this.headerSize);
       ahead.count -= ahead.next;
@@ -131,69 +119,57 @@ export class Ahead {
       taken.frames = 0;
       taken.bytes = 0;
     }
-    if (sends) {
-      this.sends = null;
-      this.noSends = false;
-    }
-    if (accepts) {
-      this.accepts = null;
-      this.noAccepts = false;
-    }
   }
 
   /**
-   * The core judged a frame (after `settle`): unless it only dropped it or took in an
-   * announcement (`NOTHING`: the senders' places stay where they were), what was decided
-   * for the receiving side no longer holds.
-   * @param {unknown} verdict
-   * @param {number} nothing  the contract's `NOTHING`
+   * After a call into the core: forget what was decided in an epoch it has left.
+   * @param {PyEndpoint | null} endpoint
    */
-  judged(verdict, nothing) {
-    if (verdict !== nothing) {
-      this.accepts = null;
-      this.noAccepts = false;
+  check(endpoint) {
+    if (!endpoint) return;
+    if (this.sends && this.sends.epoch !== endpoint.send_epoch) this.sends = null;
+    if (this.accepts && this.accepts.epoch !== endpoint.receive_epoch) this.accepts = null;
+  }
+
+  /**
+   * A call into the core: what was taken handed back first, the decisions checked after.
+   * @template T
+   * @param {PyEndpoint | null} endpoint
+   * @param {() => T} call
+   * @returns {T}
+   */
+  call(endpoint, call) {
+    this.settle(endpoint);
+    try {
+      return call();
+    } finally {
+      this.check(endpoint);
     }
   }
 
   /**
    * @param {unknown} owner
    * @param {PyChannel} core
-   * @param {Tickets | null | undefined} tickets
+   * @param {Tickets} tickets
    */
-  #takeSends(owner, core, tickets) {
-    if (!tickets) {
-      this.sends = null;
-      this.noSends = true;
-      return null;
-    }
-    this.sends = {
-      owner,
-      core,
-      keys: tickets.keys,
-      count: tickets.count,
-      limit: tickets.limit,
-      next: 0,
-      bytes: 0,
-    };
+  #takeSends(owner, core, { keys, count, limit, epoch }) {
+    this.sends = { owner, core, keys, count, limit, epoch, next: 0, bytes: 0 };
     return this.sends;
   }
 
   /** @param {Tickets} tickets */
-  #takeAccepts(tickets) {
+  #takeAccepts({ keys: all, count, limit, epoch }) {
     const size = this.lengthAt;
-    const total = tickets.keys.length / size;
-    if (total === 0) {
-      this.noAccepts = true;
-      return null;
-    }
+    const total = all.length / size;
     /** @type {Map<string, number>} */
     const keys = new Map();
-    for (let i = 0; i < total; i++) keys.set(tickets.keys.slice(i * size, (i + 1) * size), i);
-    const senders = total / tickets.count;
+    for (let i = 0; i < total; i++) keys.set(all.slice(i * size, (i + 1) * size), i);
+    const senders = count ? total / count : 0;
     this.accepts = {
       keys,
-      count: tickets.count,
-      limit: tickets.limit,
+      count,
+      limit,
+      epoch,
       taken: new Array(senders).fill(-1),
       fresh: new Array(senders).fill(-1),
       frames: 0,

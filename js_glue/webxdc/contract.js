@@ -18,17 +18,18 @@
  *
  * @typedef {object} Tickets  decisions made ahead (contract.py: *ahead*)
  * @property {string} keys  `count` headers (sends) or header parts (per sender), latin-1
- * @property {number} count
+ * @property {number} count  per sender, or of sends (0: none in this epoch)
  * @property {number} limit  the largest payload they are for
+ * @property {number} epoch  they hold while the endpoint's epoch (of sends, or frames) is this
  *
  * @typedef {object} PyChannel  a `webxdc_realtime.browser.adapter.BrowserChannel`
  * @property {(givenType: string) => void | Error} set_listener
  * @property {(tag: string, length: number | undefined, bytesOk: boolean) => string | Reply | Error} send
  *   a string: the header, latin-1
  * @property {() => Reply | Error} leave
- * @property {(count: number) => Tickets | null} ahead  the headers of the next sends
- * @property {(frames: number, payloadBytes: number, count: number) => Tickets | null} sent_ahead
- *   take in those sent; `count` more
+ * @property {(count: number) => Tickets} ahead  the headers of the next sends
+ * @property {(frames: number, payloadBytes: number, count: number) => Tickets} sent_ahead
+ *   take in those sent; `count` more (none when `count` is 0: then the result is not used)
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
  * @typedef {object} PyEndpoint  a `webxdc_realtime.browser.adapter.BrowserEndpoint`, the
@@ -42,6 +43,8 @@
  * @property {(delivered: number) => void} cut
  * @property {(count: number) => Tickets} ahead  the frames delivered next, per sender
  * @property {(taken: number[], frames: number, payloadBytes: number) => void} took_ahead
+ * @property {number} send_epoch  the epoch of sends decided ahead that still hold
+ * @property {number} receive_epoch  the epoch of frames decided ahead that still hold
  * @property {(on: boolean) => void} set_tap
  * @property {(now?: number) => Record<string, unknown>} stats  with `connecting`: the peers
  *   not connected yet at `now` (the clock frames are judged by)
@@ -66,8 +69,8 @@ export const SHAPES = {
   held: (held) => ({ held }),
   /** @type {(dropped: string) => Verdict} dropped, and why (while tapped) */
   dropped: (dropped) => ({ dropped }),
-  /** @type {(keys: string, count: number, limit: number) => Tickets} decisions made ahead */
-  ahead: (keys, count, limit) => ({ keys, count, limit }),
+  /** @type {(keys: string, count: number, limit: number, epoch: number) => Tickets} decisions made ahead */
+  ahead: (keys, count, limit, epoch) => ({ keys, count, limit, epoch }),
   /**
    * An error for the glue to throw or report, of this page's realm (the runtime may live
    * in another page: the host page's, shared by its peers).

@@ -30,8 +30,12 @@ export class NetworkControl {
   wire = null;
   /** @type {Array<() => void>} changes asked for before live */
   pending = [];
-  /** Called before the core takes a change (the page cuts a run of frames there). */
-  beforeChange = () => {};
+  /**
+   * How the core takes a change: the page makes the call (it cuts a run of frames first,
+   * and keeps what the core decided ahead in step with it).
+   * @type {<T>(call: () => T) => T}
+   */
+  viaCore = (call) => call();
 
   /**
    * @param {Storage | null} storage  the origin's own localStorage (not a peer's)
@@ -102,8 +106,7 @@ export class NetworkControl {
 
   /** @param {string} state  JSON, from us or another peer */
   #take(state) {
-    this.beforeChange();
-    const out = this.core.set_network(state);
+    const out = this.viaCore(() => this.core.set_network(state));
     if (out instanceof Error) {
       console.error(`${PREFIX} ${out.message}`);
       return;

@@ -73,9 +73,9 @@ export class Page {
     this.report = report;
     /** Decisions the core made ahead (ahead.js). */
     this.ahead = new Ahead(table.frame);
-    network.beforeChange = () => {
-      this.ahead.settle(this.endpoint, true, true);
+    network.viaCore = (call) => {
       this.interrupt();
+      return this.ahead.call(this.endpoint, call);
     };
   }
 
@@ -89,9 +89,8 @@ export class Page {
    */
   decide(call, channel, facts, live, isSend = false) {
     if (this.state === "live") {
-      this.ahead.settle(this.endpoint, true, true);
       this.interrupt();
-      return live();
+      return this.ahead.call(this.endpoint, live);
     }
     const all = { ...facts, member: this.member, trashed: !!channel && RealtimeChannel.trashed(channel) };
     const rule = decide(this.profile, call, all);
@@ -117,16 +116,9 @@ export class Page {
       }
       this.pendingSends += 1;
     }
-    // Replayed once live: a send as any send then; another call after what was decided
-    // ahead is handed back, as when live.
-    this.pending.push(
-      isSend
-        ? live
-        : () => {
-            this.ahead.settle(this.endpoint, true, true);
-            live();
-          },
-    );
+    // Replayed once live: a send as any send then; another call as a call into the core
+    // when live (what was decided ahead handed back before it, and checked after).
+    this.pending.push(isSend ? live : () => this.ahead.call(this.endpoint, live));
   }
 
   /** `window.webxdc.joinRealtimeChannel()` */
@@ -179,8 +171,7 @@ export class Page {
         return;
       }
     }
-    this.ahead.settle(this.endpoint, true, false);
-    const result = thrown(core.send(tag, length, bytes_ok));
+    const result = thrown(this.ahead.call(this.endpoint, () => core.send(tag, length, bytes_ok)));
     if (typeof result === "string") {
       this.wire?.post(result, /** @type {Uint8Array} */ (bytes));
       if (this.tap) this.#tapOut(result, /** @type {Uint8Array} */ (bytes));
@@ -210,14 +201,11 @@ export class Page {
     if (size >= HEADER_SIZE && size === HEADER_SIZE + readNumber(message, LENGTH_AT)) {
       return this.#onFrame(latin1(message.subarray(0, HEADER_SIZE)), message.subarray(HEADER_SIZE));
     }
-    const { NOTHING } = this.received;
-    this.ahead.settle(endpoint, false, false);
-    let step = endpoint.receive_batch(message, performance.now());
+    let step = this.ahead.call(endpoint, () => endpoint.receive_batch(message, performance.now()));
     for (;;) {
       if ("run" in step) {
         const run = { delivered: 0, cut: false };
         const count = step.run;
-        this.ahead.judged(count ? -1 : NOTHING, NOTHING);
         this.run = run;
         try {
           let start = step.start;
@@ -234,14 +222,12 @@ export class Page {
         if (step.done && !run.cut) return;
       } else {
         const { start, end } = step;
-        this.ahead.judged(step.frame, NOTHING);
         this.#judged(step.frame, message.subarray(start, start + HEADER_SIZE), () =>
           message.slice(start + HEADER_SIZE, end),
         );
         if (step.done) return;
       }
-      this.ahead.settle(endpoint, false, false);
-      step = endpoint.receive_more(performance.now());
+      step = this.ahead.call(endpoint, () => endpoint.receive_more(performance.now()));
     }
   }
 
@@ -252,9 +238,9 @@ export class Page {
   interrupt() {
     const run = this.run;
     if (run && !run.cut) {
-      this.ahead.settle(this.endpoint, false, true);
       run.cut = true;
-      /** @type {PyEndpoint} */ (this.endpoint).cut(run.delivered);
+      const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+      this.ahead.call(endpoint, () => endpoint.cut(run.delivered));
     }
   }
 
@@ -268,17 +254,19 @@ export class Page {
    */
   #onFrame(header, payload) {
     const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
-    const { DELIVER, NEEDS_PAYLOAD, NOTHING } = this.received;
+    const { DELIVER, NEEDS_PAYLOAD } = this.received;
     if (!this.tap && this.ahead.accept(endpoint, header, payload.length)) {
       // Decided ahead: data for the app, and no call.
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
       return;
     }
-    this.ahead.settle(endpoint, false, false);
     const now = this.network.active ? performance.now() : 0;
-    let verdict = endpoint.receive(header, payload.length, undefined, now);
-    if (verdict === NEEDS_PAYLOAD) verdict = endpoint.receive(header, payload.length, latin1(payload), now);
-    this.ahead.judged(verdict, NOTHING);
+    let verdict = this.ahead.call(endpoint, () => endpoint.receive(header, payload.length, undefined, now));
+    if (verdict === NEEDS_PAYLOAD) {
+      verdict = this.ahead.call(endpoint, () =>
+        endpoint.receive(header, payload.length, latin1(payload), now),
+      );
+    }
     if (verdict === DELIVER && !this.tap) {
       // The common case inline: data for the app, no devtools.
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
@@ -311,8 +299,8 @@ export class Page {
       const data = payload();
       fate = this.network.schedule(verdict, () => {
         // Its time has come: the core judges it again, as the page is now.
-        this.ahead.settle(this.endpoint, false, true);
-        const again = /** @type {PyEndpoint} */ (this.endpoint).due(data.length);
+        const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
+        const again = this.ahead.call(endpoint, () => endpoint.due(data.length));
         if (again === DELIVER && this.current) RealtimeChannel.deliver(this.current, data);
       });
     }
@@ -374,6 +362,12 @@ export class Page {
       due: proxy.due,
       ahead: proxy.ahead,
       took_ahead: proxy.took_ahead,
+      get send_epoch() {
+        return proxy.send_epoch;
+      },
+      get receive_epoch() {
+        return proxy.receive_epoch;
+      },
       stats: proxy.stats,
       set_tap: proxy.set_tap,
       header_size: proxy.header_size,
@@ -421,9 +415,9 @@ export class Page {
 
   /** Counters of the page's latest stay in the channel, or null before live. */
   stats() {
-    if (!this.endpoint) return null;
-    this.ahead.settle(this.endpoint, false, false);
-    return this.endpoint.stats(performance.now());
+    const endpoint = this.endpoint;
+    if (!endpoint) return null;
+    return this.ahead.call(endpoint, () => endpoint.stats(performance.now()));
   }
 
   /**
@@ -431,9 +425,9 @@ export class Page {
    * @param {boolean} on
    */
   setTap(on) {
-    this.ahead.settle(this.endpoint, true, true);
     this.interrupt();
     this.tap = on;
-    this.endpoint?.set_tap(on);
+    const endpoint = this.endpoint;
+    if (endpoint) this.ahead.call(endpoint, () => endpoint.set_tap(on));
   }
 }

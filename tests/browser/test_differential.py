@@ -329,7 +329,8 @@ def test_call_by_call_with_frames_between_the_browser_decides_as_the_core(
         ops=[
             ("join", 0, None),
             ("setListener", 0, {"function": True}),
-            RECEIVE,
+            RECEIVE,  # judged by the core (a new sender): then the next ones are decided ahead
+            RECEIVE,  # taken ahead
             ("setListener", 0, {"null": True}),
             RECEIVE,
             ("join", 0, None),

@@ -4,7 +4,8 @@ and hands back what it took ends where one that asked frame by frame does, frame
 The glue's side is emulated here as js_glue/webxdc/ahead.js does it: a frame whose header
 part is a key, not before one taken from its sender, of at most the limit, is delivered
 with no call; for anything else what was taken is handed back first, then the core judges
-it, and if it delivers it the decisions are forgotten (a drop changes nothing)."""
+it, and the decisions are forgotten if the core's epoch moved since they were made (the
+glue knows no rule of when: it compares)."""
 
 from __future__ import annotations
 
@@ -40,21 +41,28 @@ class Glue:
         self.taken: list[int] = []
         self.fresh: list[int] = []
         self.limit = 0
+        self.epoch = -1
         self.frames = self.bytes = 0
         self.calls = 0
 
     def settle(self) -> None:
         if self.keys is not None and self.frames:
-            self.endpoint.receiver.took_ahead(self.fresh, self.frames, self.bytes)
+            self.endpoint.took_ahead(self.fresh, self.frames, self.bytes)
             self.fresh = [-1] * len(self.fresh)
         self.frames = self.bytes = 0
+
+    def check(self) -> None:
+        """After a call into the core: forget the decisions if its epoch moved."""
+        if self.endpoint.receive_epoch != self.epoch:
+            self.keys = None
 
     def arrive(self, frame: bytes) -> bool:
         """Whether the frame reaches the app."""
         header, length = frame[:HEADER_SIZE], len(frame) - HEADER_SIZE
         if self.keys is None:
             self.calls += 1
-            senders, self.limit = self.endpoint.receiver.ahead(COUNT)
+            senders, self.limit = self.endpoint.frames_ahead(COUNT)
+            self.epoch = self.endpoint.receive_epoch
             self.keys = {}
             for s, part in enumerate(senders):
                 for i in range(COUNT):
@@ -74,17 +82,16 @@ class Glue:
         self.settle()
         self.calls += 1
         delivered = reference(self.endpoint, frame)
-        if delivered:
-            self.keys = None
+        self.check()
         return delivered
 
 
 def reference(target: Endpoint, frame: bytes) -> bool:
     """Frame by frame, as the glue asks without decisions made ahead."""
     header, length = frame[:HEADER_SIZE], len(frame) - HEADER_SIZE
-    if target.receiver.accept(header, length):
+    if target.accept(header, length):
         return True
-    event = target.receiver.receive_parts(header, length, frame[HEADER_SIZE:], 0.0)
+    event = target.receive_parts(header, length, frame[HEADER_SIZE:], 0.0)
     return isinstance(event, Data)
 
 
@@ -162,8 +169,8 @@ def test_nothing_is_decided_ahead_without_the_fast_path() -> None:
     sender = endpoint(100)
     header = sender.join().send(UINT8ARRAY_TAG, 1)
     assert isinstance(header, bytes)
-    target.receiver.receive_parts(header, 1, b"x", 0.0)
-    assert target.receiver.ahead(COUNT) == ([], MAX_PAYLOAD)
+    target.receive_parts(header, 1, b"x", 0.0)
+    assert target.frames_ahead(COUNT) == ([], MAX_PAYLOAD)
 
 
 @settings(max_examples=100, deadline=None)
@@ -213,7 +220,7 @@ def test_a_peer_that_left_is_not_brought_back_by_what_was_taken_before() -> None
     glue = Glue(ahead)
     for target in (ahead, plain):
         for frame in joined:
-            target.receiver.receive_parts(frame[:HEADER_SIZE], 0, b"", 0.0)
+            target.receive_parts(frame[:HEADER_SIZE], 0, b"", 0.0)
     frames = []
     for _ in range(3):
         header = channel.send(UINT8ARRAY_TAG, 1)
@@ -232,3 +239,40 @@ def test_a_peer_that_left_is_not_brought_back_by_what_was_taken_before() -> None
     glue.settle()
     assert ahead.peers == plain.peers
     assert ahead.counters.as_dict() == plain.counters.as_dict()
+
+
+def test_the_send_epoch_moves_when_sends_decided_ahead_may_no_longer_hold() -> None:
+    target = endpoint(1)
+    channel = target.join()
+    tickets = channel.ahead(COUNT)
+    assert tickets is not None
+    epoch = target.send_epoch
+    channel.sent_ahead(2, 10)  # what was decided, taken: they still hold
+    assert target.send_epoch == epoch
+    channel.set_listener("function")  # an app call: its effects made
+    assert target.send_epoch > epoch
+    epoch = target.send_epoch
+    channel.send(UINT8ARRAY_TAG, 3)  # a send made another way: the next number moved on
+    assert target.send_epoch > epoch
+    epoch = target.send_epoch
+    channel.leave()
+    assert target.send_epoch > epoch
+
+
+def test_the_receive_epoch_stays_for_drops_and_moves_for_what_changes_the_fast_path() -> None:
+    target = listening(1)
+    sender = endpoint(100)
+    header = sender.join().send(UINT8ARRAY_TAG, 1)
+    assert isinstance(header, bytes)
+    epoch = target.receive_epoch
+    target.receive_parts(b"garbage", 0, b"", 0.0)  # malformed: dropped
+    target.receive_parts(header[:4] + bytes(16) + header[20:], 1, b"x", 0.0)  # another topic
+    assert target.receive_epoch == epoch
+    assert target.accept(header, 1)  # taken by another way than ahead
+    assert target.receive_epoch > epoch
+    epoch = target.receive_epoch
+    target.receive_parts(header, 1, b"x", 0.0)  # the same again: twice, dropped
+    assert target.receive_epoch == epoch
+    assert target.current is not None
+    target.current.leave()  # no delivery now
+    assert target.receive_epoch > epoch

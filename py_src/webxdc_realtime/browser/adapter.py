@@ -92,13 +92,15 @@ class BrowserChannel:
     def ahead(self, count: int) -> Any:
         """Decide the headers of the next ``count`` sends of a Uint8Array, ahead.
 
-        Returns ``{keys, count, limit}`` (see the contract: *ahead*), or None.
+        Returns ``{keys, count, limit, epoch}`` (see the contract: *ahead*); ``count`` 0:
+        none, in this state (until the epoch moves).
         """
         tickets = self.channel.ahead(count)
+        epoch = self._endpoint.send_epoch
         if tickets is None:
-            return None
+            return self._shapes.ahead("", 0, 0, epoch)
         headers, limit = tickets
-        return self._shapes.ahead(headers.decode("latin-1"), count, limit)
+        return self._shapes.ahead(headers.decode("latin-1"), count, limit, epoch)
 
     def sent_ahead(self, frames: int, payload_bytes: int, count: int) -> Any:
         """Take in ``frames`` sends made by the headers of :meth:`ahead`, in order.
@@ -187,6 +189,16 @@ class BrowserEndpoint:
         del self.endpoint, self._shapes
         del self._run, self._frame, self._answer, self._after, self._held, self._dropped
 
+    @property
+    def send_epoch(self) -> int:
+        """What the decisions made ahead by channel objects' ``ahead`` must still show."""
+        return self.endpoint.send_epoch
+
+    @property
+    def receive_epoch(self) -> int:
+        """What the decisions made ahead by :meth:`ahead` must still show."""
+        return self.endpoint.receive_epoch
+
     def set_dedupe(self, on: bool) -> None:
         """Frames come by BroadcastChannel and a relay: deliver each once."""
         self.endpoint.set_dedupe(bool(on))
@@ -252,7 +264,8 @@ class BrowserEndpoint:
         path (the app does not listen, a network, a relay).
         """
         senders, limit = self.endpoint.frames_ahead(count)
-        return self._shapes.ahead(b"".join(senders).decode("latin-1"), count, limit)
+        keys = b"".join(senders).decode("latin-1")
+        return self._shapes.ahead(keys, count, limit, self.endpoint.receive_epoch)
 
     def took_ahead(self, taken: Any, frames: int, payload_bytes: int) -> None:
         """Take in the frames delivered by :meth:`ahead`'s keys.

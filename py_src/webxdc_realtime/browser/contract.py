@@ -57,22 +57,23 @@ payload.length[, payload, now])``
 *Ahead*: the core may decide before it is asked, and the glue apply the decision
 byte for byte, with no call per frame:
 
-- ``channel.ahead(count)``: ``{keys, count, limit}``, the headers of this channel
+- ``channel.ahead(count)``: ``{keys, count, limit, epoch}``, the headers of this channel
   object's next ``count`` sends of a Uint8Array of at most ``limit`` bytes, concatenated,
-  their length fields zero (the glue writes the payload's length there); or None. When
-  they run out, ``channel.sent_ahead(frames, payload_bytes, count)`` takes in those sent
-  and hands out ``count`` more.
-- ``endpoint.ahead(count)``: ``{keys, count, limit}``, for each peer heard from, the
-  header parts up to the length field of its next ``count`` data frames: such a frame,
-  whole, of at most ``limit`` bytes, and not before one already taken from that sender,
-  is delivered as ``receive`` would. ``endpoint.took_ahead(taken, frames,
+  their length fields zero (the glue writes the payload's length there); ``count`` 0: no
+  send is only a send in this state. When they run out, ``channel.sent_ahead(frames,
+  payload_bytes, count)`` takes in those sent and hands out ``count`` more.
+- ``endpoint.ahead(count)``: ``{keys, count, limit, epoch}``, for each peer heard from,
+  the header parts up to the length field of its next ``count`` data frames: such a
+  frame, whole, of at most ``limit`` bytes, and not before one already taken from that
+  sender, is delivered as ``receive`` would. ``endpoint.took_ahead(taken, frames,
   payload_bytes)`` takes in those delivered since it was last called.
 
 The glue hands the core what it took before any other call into it, so that every call
-(``stats`` too) sees the state it would have seen frame by frame; any call that may change
-a decision (an app call that reaches the core, a network change, the tap) discards what
-was handed out, and a frame the core delivers or holds by another way discards the
-receiving side's (one it drops, or an announcement, changes nothing decided).
+(``stats`` too) sees the state it would have seen frame by frame. Which decisions a call
+spoiled is the core's to say: after a call, decisions whose ``epoch`` is no longer
+``endpoint.send_epoch`` (sends) or ``endpoint.receive_epoch`` (frames) are forgotten. The
+core moves them on when a decision may no longer hold (an app call's effects, a send or
+a delivery made another way, the fast path's conditions); the glue only compares.
 
 A *reply* is ``{frames, member, ...}``: announcements to post first, in order, and
 whether the page is in the channel afterwards (the glue opens or closes its

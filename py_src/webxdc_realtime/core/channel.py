@@ -258,6 +258,9 @@ class Endpoint:
         self.receiver = Receiver(
             scope, self.counters, lambda: self._announcement(FrameKind.PEER_PRESENT)
         )
+        self.send_epoch = 0
+        """Moves on whenever what :meth:`Channel.ahead` decided may no longer hold: an app
+        call made its effects, or a send was made another way (the next number moved)."""
         # Frames in are the receiver's (see there); the endpoint gives its calls their face,
         # so that a caller (the adapter) knows no receiver. One frame:
         receiver = self.receiver
@@ -275,6 +278,11 @@ class Endpoint:
         # and the frames it would deliver next, decided ahead (Receiver.ahead, took_ahead).
         self.frames_ahead = receiver.ahead
         self.took_ahead = receiver.took_ahead
+
+    @property
+    def receive_epoch(self) -> int:
+        """Moves on whenever what :meth:`frames_ahead` decided may no longer hold."""
+        return self.receiver.epoch
 
     @property
     def message_at(self) -> int:
@@ -363,6 +371,7 @@ class Endpoint:
         if rule.listen:
             channel.listener = str(facts["given"])
         self._update_delivery()
+        self.send_epoch += 1
         return rule
 
     def _enter(self) -> None:
@@ -404,6 +413,7 @@ class Endpoint:
         seq = self._seq
         self._seq = (seq + 1) % SEQ_MODULUS
         self.counters.sent(1, payload_length)
+        self.send_epoch += 1
         return self._data_head + SEQ_AND_LENGTH.pack(seq, payload_length)
 
     def _data_headers_ahead(self, count: int) -> bytes:

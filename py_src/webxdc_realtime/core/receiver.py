@@ -148,6 +148,10 @@ class Receiver:
         self._run_count = 0
         self._prior: dict[bytes, int | None] = {}  # last heard before the run, per sender
         self._ahead_senders: list[tuple[bytes, int]] = []  # as ahead() handed them out
+        self.epoch = 0
+        """Moves on whenever what :meth:`ahead` decided may no longer hold: a frame taken by
+        another way (its sender's place moves on), or the fast path's conditions change.
+        The glue compares it with the decisions' own (:meth:`ahead`); nothing else."""
 
     # What the endpoint tells it.
 
@@ -156,6 +160,7 @@ class Receiver:
         self._own = own
         self.counters = counters
         self.peers = set()
+        self.epoch += 1
         if self.network is not None:
             self.network.restart()  # every pair connects anew
 
@@ -216,6 +221,7 @@ class Receiver:
 
     def _update(self) -> None:
         self._fast = self.delivering and self.network is None and not self._dedupe
+        self.epoch += 1
 
     # Frames alone.
 
@@ -247,6 +253,7 @@ class Receiver:
         self._heard(self._last, sender, seq)
         self.peers.add(sender)
         self._count_delivered(1, length)
+        self.epoch += 1
         return True
 
     def ahead(self, count: int) -> tuple[list[bytes], int]:
@@ -469,6 +476,7 @@ class Receiver:
             pos = end
         if count:
             self._count_delivered(count, pos - start - count * HEADER_SIZE)
+            self.epoch += 1
         self._run_count, self.pos = count, pos
         return count
 
@@ -509,6 +517,7 @@ class Receiver:
         count, self._run_count = self._run_count, 0
         if not count or delivered >= count:
             return
+        self.epoch += 1
         # Forget the frames not delivered: what was last heard from each sender is what
         # it was before the run, then the delivered frames' numbers.
         last_seen, message = self._last, self.message
@@ -610,6 +619,8 @@ class Receiver:
         if not _after(header.seq, last_seen.get(header.sender)):
             return True
         self._heard(last_seen, header.sender, header.seq)
+        if last_seen is self._last:  # a data frame, taken by another way than ahead
+            self.epoch += 1
         return False
 
     @staticmethod
