@@ -10,7 +10,14 @@ import pytest
 from .conftest import wait_for
 from .test_multitab import settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.engines(
+        "chromium",
+        reason="?net= is parsed by the core (network_forms.py), the same wasm in both engines;"
+        " Firefox's pages carry conditions in the plugin's partition and offline tests",
+    ),
+]
 
 
 def test_net_in_the_url_applies_to_every_peer_of_the_scope(fresh: Any) -> None:

@@ -9,7 +9,15 @@ import pytest
 
 from .conftest import wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.engines(
+        "chromium",
+        reason="a page's settings are read by the glue's config.js and the core's table, the"
+        " same JS and wasm in both engines; Firefox's pages take their profile in the"
+        " differential and self-test tests",
+    ),
+]
 
 
 def test_strict_is_the_default_and_says_so_once(fresh: Any) -> None:
