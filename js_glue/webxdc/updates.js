@@ -35,6 +35,9 @@ export class Updates {
   /** @type {Array<string | (() => void)>} deliveries (JSON) and promises to resolve, in order */
   queue = [];
   draining = false;
+  /** the newest serial kept, and the newest a listener got by `after` when it was set */
+  latest = 0;
+  shown = 0;
   /** @type {IDBDatabase | null} */
   db = null;
   /** @type {BroadcastChannel | null} */
@@ -85,7 +88,6 @@ export class Updates {
       for (const message of out.warnings) console.warn(message);
       const stored = out.stored;
       if (!stored) return;
-      this.#deliver(stored.delivery);
       this.#keep(stored, true);
       this.report("update", {
         uid: stored.record[0],
@@ -109,6 +111,8 @@ export class Updates {
     return new Promise((resolve) =>
       this.#whenLive(() => {
         this.listener = listener;
+        // What is being kept now is in what follows; its own delivery will not be.
+        this.shown = this.latest;
         // Read as JS reads a number; what a serial means is the core's.
         this.queue.push(...this.core.after(Number(serial)), () => resolve());
         this.#drain();
@@ -180,7 +184,6 @@ export class Updates {
       const got = this.core.receive(record);
       if (!got) return; // malformed, or known already
       this.#keep(got, false);
-      this.#deliver(got.delivery);
       if (got.notify) this.report("notify", { text: got.notify, from: got.record[1] });
     };
     if (!this.network.active || !Array.isArray(record) || record.length !== 3) return take();
@@ -234,25 +237,29 @@ export class Updates {
   }
 
   /**
-   * Keep an update in this peer's log (and, our own, in the chat's records); then, our
-   * own, send it to the other tabs.
+   * Keep an update in this peer's log (and, our own, in the chat's records); once it is
+   * kept, hand it to the listener and, our own, send it to the other tabs. A messenger
+   * stores an update before the app hears of it: an update the app was given is still
+   * there after a reload. Writes commit in the order they began, which is the serials'.
    * @param {StoredUpdate} stored
    * @param {boolean} own
    */
   #keep(stored, own) {
     const [uid, sender, text] = stored.record;
     const record = Array.from(stored.record);
+    this.latest = stored.serial;
     this.#put(
       (tx) => {
         if (own) tx.objectStore("chat").add({ scope: this.scope, uid, sender, text });
         tx.objectStore("log").put({ scope: this.scope, peer: this.selfAddr, serial: stored.serial, uid });
       },
-      own
-        ? () => {
-            this.wire?.postMessage(record);
-            this.relay?.publish(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
-          }
-        : undefined,
+      () => {
+        // A listener set meanwhile was given it already (`after`).
+        if (stored.serial > this.shown) this.#deliver(stored.delivery);
+        if (!own) return;
+        this.wire?.postMessage(record);
+        this.relay?.publish(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
+      },
     );
   }
 
