@@ -20,7 +20,11 @@ TEST_PYODIDE := build/pyodide-test
 
 .PHONY: setup browser build wheel release xdc demo run bench soak fuzz matrix lint check test clean
 
-setup: browser $(VENV)/.stamp node_modules/.stamp $(WHEELS)/.stamp
+# Debian's browsers, the venv and npm's packages are fetched side by side (each waits on
+# the network and the disk more than on the CPU); then the wheels for Pyodide, with the venv.
+setup:
+	@$(MAKE) --no-print-directory -j3 browser $(VENV)/.stamp node_modules/.stamp
+	@$(MAKE) --no-print-directory $(WHEELS)/.stamp
 
 # Debian's chromium and firefox-esr; test tools cannot download browsers here. Without what
 # they only recommend (28 packages instead of 150: printing, Samba, video drivers, Perl).

@@ -22,7 +22,7 @@ decided ahead (``js_glue/webxdc/ahead.js``), interleaved with every change of st
 ``DIFF_EXAMPLES`` sets the number of sequences per profile run after live (default 40);
 a quarter of that, at least 5, run before live, each in a freshly loaded page; half of
 it, at least 5, call by call. That many in Chromium; in Firefox, where the same JS decides,
-a quarter of each, at least 2 (and the explicit examples, in full).
+an eighth of each, at least 1 (and the explicit examples, in full).
 """
 
 from __future__ import annotations
@@ -277,10 +277,10 @@ def check(profile: str, ops: list[Op], got: Run, expected: Run) -> None:
 
 
 def examples(browser: Any, count: int) -> int:
-    """How many random sequences run in this engine: all in Chromium; a quarter (at least 2)
+    """How many random sequences run in this engine: all in Chromium; an eighth (at least 1)
     in Firefox, where the same JS decides (the explicit examples, which reach every rule of
     every table, run in both). ``DIFF_EXAMPLES`` raises both."""
-    return count if engine(browser) == "chromium" else max(2, count // 4)
+    return count if engine(browser) == "chromium" else max(1, count // 8)
 
 
 def checked(count: int, browser: Any) -> Any:

@@ -50,6 +50,11 @@ def app_page(user_app: UserApp) -> UserApp:
     return user_app
 
 
+@pytest.mark.engines(
+    "chromium",
+    reason="which snapshot to restore is the glue's check, the same JS in both engines; "
+    "Firefox's plain start is tested by the missing snapshot",
+)
 def test_a_snapshot_for_other_versions_falls_back_to_a_plain_start(app_page: UserApp) -> None:
     manifest = app_page.folder / "snapshot.json"
     data = json.loads(manifest.read_text())
@@ -68,6 +73,11 @@ def test_a_missing_snapshot_starts_plainly(app_page: UserApp) -> None:
     assert tab.said("warning", "") == []
 
 
+@pytest.mark.engines(
+    "chromium",
+    reason="which snapshot to restore is the glue's check, the same JS in both engines; "
+    "Firefox's plain start is tested by the missing snapshot",
+)
 def test_a_corrupt_snapshot_is_reported_and_falls_back(app_page: UserApp) -> None:
     (app_page.folder / "snapshot.bin.gz").write_bytes(b"not gzip at all")
     tab = app_page.open()
