@@ -13,7 +13,7 @@ WHEEL := build/wheel/webxdc_realtime-$(VERSION)-py3-none-any.whl
 RELEASE := build/release/webxdc_realtime-$(VERSION)-py3-none-any.whl
 JS_SRC := $(wildcard js_glue/webxdc/*.js js_glue/shared/*.js js_glue/relay/*.js js_glue/runtime-share/*.js) tools/build-js.mjs
 SELFTEST_SRC := $(wildcard js_glue/selftest/* js_glue/shared/*) tools/build-page.mjs tools/pack_xdc.py
-HOST_SRC := $(wildcard js_glue/host/* js_glue/devtools/* js_glue/shared/* js_glue/runtime-share/*) tools/build-page.mjs
+HOST_SRC := $(wildcard js_glue/host/* js_glue/devtools/* js_glue/trace/* js_glue/shared/* js_glue/runtime-share/*) tools/build-page.mjs
 XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test

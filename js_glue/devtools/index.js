@@ -2,8 +2,9 @@
 /**
  * The host page's devtools: the network's conditions (set once, for every peer), what
  * crosses it (a sequence diagram and a frame log), and each peer's counters with a rate
- * plot. Closed, they cost nothing: peers report frames only while the devtools are open
- * (`webxdcRealtime.tap`), and counters are read only then.
+ * plot. Closed, they cost nothing of their own: peers report frames only while the
+ * devtools are open or the host page traces (`webxdcRealtime.tap`), and counters are read
+ * only while they are open.
  *
  * What is known of the traffic is the model's (`model.js`); each panel draws a part of it
  * (`conditions.js`, `diagram.js`, `counters.js`, `log.js`) and can be read and changed
@@ -33,11 +34,14 @@ export class Devtools {
    * @param {HTMLElement} root  where the panels go
    * @param {() => import("./model.js").PeerView[]} peers  the host page's peers, present ones
    * @param {(addr: string) => any} runtime  a peer's `webxdcRealtime`, or null
+   * @param {(addr: string) => void} tap  tell a peer to report frames as the host page
+   *   wants them now (while the devtools are open, or for its trace)
    */
-  constructor(root, peers, runtime) {
+  constructor(root, peers, runtime, tap) {
     this.root = root;
     this.peers = peers;
     this.runtime = runtime;
+    this.tap = tap;
   }
 
   /** The network API of the first live peer: any peer gives a change to all. */
@@ -61,14 +65,6 @@ export class Devtools {
       clearInterval(this.timer);
       this.timer = null;
     }
-  }
-
-  /**
-   * Tell a peer to report frames (or not), as the devtools are open (or not).
-   * @param {string} addr
-   */
-  tap(addr) {
-    this.runtime(addr)?.tap?.(this.open);
   }
 
   /**

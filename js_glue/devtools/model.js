@@ -51,10 +51,11 @@ export class Traffic {
     }
     if (data.kind === "frame") {
       if (data.dir === "out") this.ids.set(data.id, addr);
+      if (data.dir === "due") return null; // what the log shows is the frame's first fate
       const from = data.dir === "out" ? addr : (this.ids.get(data.id) ?? "?");
       const entry = this.entry(`${data.id}:${data.seq}`, "frame", from, data.size);
-      if (data.dir === "out") entry.preview = data.preview;
-      else if (data.fate !== "answered") entry.fates.set(addr, data.fate);
+      if (data.dir === "out") entry.preview = Array.from(data.payload.subarray(0, 64));
+      else if (data.fate !== "answered" && data.fate !== "announcement") entry.fates.set(addr, data.fate);
     } else if (data.kind === "update" && data.uid) {
       const entry = this.entry(`u:${data.uid}`, "update", addr, data.size ?? 0);
       entry.preview = [

@@ -14,14 +14,21 @@
  *
  * Its URL may ask for more than the server says: `?peers=3&profile=mobile&chat=x&net=...`.
  *
+ * It keeps a trace of the session (js_glue/trace/, docs/TRACE.md) unless its URL says
+ * `?trace=off`: every peer then reports each frame (`webxdcRealtime.tap`), as while the
+ * devtools are open. *Save trace* downloads it; `run --trace FILE` has it sent to the
+ * command, which writes it when it stops.
+ *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`,
- * `runtime` (the lender: `peers()`, `pyodide()`).
+ * `runtime` (the lender: `peers()`, `pyodide()`), `trace` (the recorder, or null),
+ * `traceFile()` (the trace as a gzip Blob).
  */
 
 import { el } from "../shared/dom.js";
 import { NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { lendRuntime } from "../runtime-share/share.js";
 import { Devtools, describe } from "../devtools/index.js";
+import { DEFAULT_LIMIT, DEFAULT_PAYLOAD_LIMIT, Recorder } from "../trace/recorder.js";
 
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger
@@ -58,6 +65,9 @@ const host = {
   describe,
   /** The Python runtime this page lends its peers. */
   runtime: lendRuntime(window),
+  /** @type {Recorder | null} the session's trace, unless `?trace=off` */
+  trace: null,
+  traceFile,
 };
 /** @type {any} */ (window).host = host;
 
@@ -87,7 +97,11 @@ function save() {
 
 /** @param {Identity} identity */
 function frameName(identity) {
-  return PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name, ...host.settings });
+  const limit = host.trace?.payloadLimit;
+  const tap = limit === undefined ? {} : { tap: Number.isFinite(limit) ? limit : "all" };
+  return (
+    PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name, ...host.settings, ...tap })
+  );
 }
 
 /**
@@ -132,6 +146,7 @@ function card(peer) {
     });
   }
   reload.addEventListener("click", () => {
+    host.trace?.peer(peer.addr, "reloading");
     peer.status = "loading";
     updateStatus(peer);
     if (body instanceof HTMLIFrameElement) body.contentWindow?.location.reload();
@@ -139,10 +154,12 @@ function card(peer) {
   pop.addEventListener("click", () => {
     // The frame goes first: a window opened with its name would otherwise load in it.
     peer.away = true;
+    host.trace?.peer(peer.addr, "away");
     render();
     window.open(APP_PAGE, frameName(peer));
   });
   remove.addEventListener("click", () => {
+    host.trace?.peer(peer.addr, "removed");
     host.peers = host.peers.filter((p) => p !== peer);
     save();
     render();
@@ -210,7 +227,9 @@ function tellCommand() {
 }
 
 function addPeer() {
-  host.peers.push({ ...newIdentity(), status: "loading", ms: 0, away: false });
+  const peer = { ...newIdentity(), status: /** @type {const} */ ("loading"), ms: 0, away: false };
+  host.peers.push(peer);
+  host.trace?.peer(peer.addr, "added");
   save();
   render();
 }
@@ -233,6 +252,7 @@ window.addEventListener("message", (event) => {
   if (event.origin !== location.origin || data?.source !== "webxdc-realtime") return;
   const peer = host.peers.find((p) => p.addr === data.peer);
   const who = peer?.name ?? data.peer;
+  host.trace?.report(data.peer, data);
   if (
     data.kind === "frame" ||
     data.kind === "update-in" ||
@@ -245,7 +265,7 @@ window.addEventListener("message", (event) => {
     peer.status = data.status;
     peer.ms = data.ms ?? 0;
     updateStatus(peer);
-    host.devtools?.tap(peer.addr); // a new or reloaded peer reports frames as the devtools are open
+    tap(peer.addr); // a new or reloaded peer reports frames as the devtools are open, or the trace
   } else if (data.kind === "update") {
     if (data.info) line("info", peer, [el("small", {}, [who]), String(data.info)], String(data.info));
     if (data.summary != null) $("summary").textContent = host.chat.summary = String(data.summary);
@@ -267,6 +287,7 @@ window.addEventListener("message", (event) => {
 function reloadPeers() {
   for (const peer of host.peers) {
     if (peer.away) continue;
+    host.trace?.peer(peer.addr, "reloading");
     peer.status = "loading";
     updateStatus(peer);
   }
@@ -305,6 +326,69 @@ async function reset() {
   render();
 }
 
+/**
+ * Tell a peer to report every frame while the devtools are open or the page traces.
+ * @param {string} addr
+ */
+function tap(addr) {
+  const on = !!(host.devtools?.open || host.trace);
+  runtimeOf(addr)?.tap?.(on, host.trace ? host.trace.payloadLimit : 64);
+}
+
+/**
+ * The recorder this page's URL and the command ask for: `?trace=off`, `?trace-limit=`
+ * (events kept), `?trace-payload=` (bytes of each payload, or `all`).
+ * @param {Record<string, any>} app  what `app.json` said, with the URL's settings
+ * @returns {Recorder | null}
+ */
+function tracing(app) {
+  const query = new URLSearchParams(location.search);
+  if ((query.get("trace") ?? app.trace ?? "on") === "off") return null;
+  const limit = Number(query.get("trace-limit") ?? app.traceLimit ?? DEFAULT_LIMIT);
+  const asked = query.get("trace-payload") ?? app.tracePayload ?? DEFAULT_PAYLOAD_LIMIT;
+  const payloadLimit = asked === "all" ? Infinity : Number(asked);
+  if (!(payloadLimit >= 0))
+    throw new RangeError(`trace-payload: "${asked}" is neither a count of bytes nor "all"`);
+  return new Recorder({
+    limit,
+    payloadLimit,
+    about: { app: app.name, chat: app.chat, profile: app.profile, source: app.source },
+  });
+}
+
+/** The peers as the trace's header names them, with the runtime's version. */
+function traceHeader() {
+  const peers = host.peers.map(({ addr, name }) => ({ addr, name }));
+  const version = host.peers.map((p) => runtimeOf(p.addr)?.version).find(Boolean) ?? "unknown";
+  return { peers, version };
+}
+
+/** @returns {Promise<Blob | null>} the trace as a `.jsonl.gz` file */
+async function traceFile() {
+  if (!host.trace) return null;
+  const { peers, version } = traceHeader();
+  return host.trace.blob(peers, version);
+}
+
+/** Download the trace (the *Save trace* button). */
+async function saveTrace() {
+  const blob = await traceFile();
+  if (!blob) return;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const url = URL.createObjectURL(blob);
+  el("a", { href: url, download: `webxdc-trace-${stamp}.jsonl.gz` }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** `run --trace FILE`: what was recorded since the last time, to the command. */
+function sendTrace() {
+  if (!host.trace) return;
+  const { peers, version } = traceHeader();
+  const { events, missed } = host.trace.take();
+  const body = JSON.stringify({ header: host.trace.header(peers, version), events, missed });
+  fetch("trace", { method: "POST", body }).catch(() => {});
+}
+
 async function start() {
   const { settings, ...overrides } = asked();
   host.app = { ...(await (await fetch("app.json")).json()), ...overrides, ...settings };
@@ -334,10 +418,15 @@ async function start() {
   save();
   $("add").addEventListener("click", addPeer);
   $("reset").addEventListener("click", () => reset());
+  host.trace = tracing(host.app);
+  $("save-trace").hidden = !host.trace;
+  $("save-trace").addEventListener("click", () => saveTrace());
+  if (host.trace && host.app.traceToCommand) setInterval(sendTrace, 1000);
   const devtools = (host.devtools = new Devtools(
     $("devtools"),
     () => host.peers.filter((p) => !p.away),
     runtimeOf,
+    tap,
   ));
   $("tools").addEventListener("click", () => {
     devtools.show(!devtools.open);

@@ -31,10 +31,14 @@ export class RealtimeChannel {
    */
   setListener(listener) {
     const given = listener === null ? "null" : typeof listener;
-    this.#page.decide("setListener", this, { given }, () => {
-      thrown(/** @type {PyChannel} */ (this.#py).set_listener(given));
-      this.#listener = listener;
-    });
+    try {
+      this.#page.decide("setListener", this, { given }, () => {
+        thrown(/** @type {PyChannel} */ (this.#py).set_listener(given));
+        this.#listener = listener;
+      });
+    } catch (error) {
+      throw told(this.#page, "setListener", error);
+    }
   }
 
   /**
@@ -42,14 +46,23 @@ export class RealtimeChannel {
    * @param {Uint8Array} data
    */
   send(data) {
-    this.#page.send(this, data);
+    try {
+      this.#page.send(this, data);
+    } catch (error) {
+      throw told(this.#page, "send", error);
+    }
   }
 
   /** Leave the channel; the object is then trashed. Leaving twice is no error. */
   leave() {
-    this.#page.decide("leave", this, {}, () => {
-      this.#page.settle(thrown(/** @type {PyChannel} */ (this.#py).leave()));
-    });
+    try {
+      this.#page.decide("leave", this, {}, () => {
+        this.#page.settle(thrown(/** @type {PyChannel} */ (this.#py).leave()));
+      });
+    } catch (error) {
+      throw told(this.#page, "leave", error);
+    }
+    this.#page.told("channel", { op: "leave" });
   }
 
   // Internals for page.js, as static functions, so that the app's object shows only the
@@ -94,6 +107,21 @@ export class RealtimeChannel {
       console.error("webxdc realtime: the app's listener threw; later data is still delivered.", error);
     }
   }
+}
+
+/**
+ * Tell the host page (while tapped) what an API call threw at the app: the trace keeps it.
+ * @param {Page} page
+ * @param {string} call
+ * @param {unknown} error
+ * @returns {unknown} the error, to throw
+ */
+export function told(page, call, error) {
+  page.told("error", {
+    call,
+    message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+  return error;
 }
 
 /**

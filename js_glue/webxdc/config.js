@@ -46,6 +46,8 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @property {string} net  network conditions to set, or ""
  * @property {string} relay  the relay's ws:// URLs, or ""
  * @property {boolean} hosted  a peer of our host page
+ * @property {number | null} tap  report every frame from the start, with this many bytes of
+ *   each payload sent (Infinity: all): the host page traces; null: only when it asks
  * @property {boolean} liveReload  reload when `webxdc-realtime run` says the app changed
  * @property {number} sendUpdateInterval
  * @property {number} sendUpdateMaxSize
@@ -88,6 +90,7 @@ export function readConfig(script, location, existing, storage, rules, host, win
     net: setting("net") || "",
     relay: setting("relay") || "",
     hosted: peer !== null && window.parent !== window,
+    tap: peer?.tap === "all" ? Infinity : typeof peer?.tap === "number" ? peer.tap : null,
     liveReload: Boolean(host.liveReload),
     sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
     sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),

@@ -13,6 +13,7 @@
  * rules), `stats()`, `memory()`.
  */
 import { installApi } from "./api.js";
+import { told } from "./channel.js";
 import { readConfig } from "./config.js";
 import { hostLink } from "./host-link.js";
 import { reloadWhenTold } from "./live-reload.js";
@@ -71,7 +72,13 @@ if (config.liveReload) reloadWhenTold();
 const report = hostLink(config.hosted, config.selfAddr);
 const network = new NetworkControl(origin, report);
 const page = new Page(RULES, config.profile, network, report);
-webxdc.joinRealtimeChannel = () => page.join();
+webxdc.joinRealtimeChannel = () => {
+  try {
+    return page.join();
+  } catch (error) {
+    throw told(page, "joinRealtimeChannel", error);
+  }
+};
 /** Let go of what this page holds in a runtime that outlives it (the host page's). */
 let release = () => {};
 window.addEventListener("pagehide", (event) => {
@@ -84,6 +91,10 @@ console.info(
 );
 
 const updates = new Updates(config.selfAddr, report, network);
+if (config.tap !== null && config.hosted) {
+  page.setTap(true, config.tap); // the host page traces: from the first frame
+  updates.tap = true;
+}
 // Peers beyond this browser: its client is fetched now, while Python loads.
 const relay = config.relay ? new RelayLink(config.relay) : null;
 if (relay) {
@@ -145,12 +156,14 @@ const handle = {
   /** The relay, if the page has one: `status`, `server`, `sent`, `received`, `dropped`. */
   relay: relay?.view() ?? null,
   /**
-   * Report every frame and update to the host page's devtools (which call this while
-   * open), or stop: nothing is reported per frame otherwise.
+   * Report every frame, update and error thrown at the app to the host page (its
+   * devtools, while open, and its trace call this), or stop: nothing is reported per
+   * frame otherwise.
    * @param {boolean} on
+   * @param {number} [bytes]  of each sent payload (default 64; Infinity: all)
    */
-  tap: (on) => {
-    page.setTap(on);
+  tap: (on, bytes) => {
+    page.setTap(on, bytes);
     updates.tap = on;
   },
   ready: loadRuntime({

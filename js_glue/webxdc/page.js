@@ -49,8 +49,10 @@ export class Page {
   pending = [];
   pendingSends = 0;
   warnedOverflow = false;
-  /** Tell the host page's devtools about every frame (only while they are open). */
+  /** Tell the host page about every frame (while its devtools are open or it traces). */
   tap = false;
+  /** Bytes of each sent payload told (the trace's payload limit; Infinity: all). */
+  tapBytes = 64;
   /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
   relay = null;
   /** @type {{ delivered: number, cut: boolean } | null} the run being handed to the app */
@@ -139,6 +141,7 @@ export class Page {
       });
       this.current = channel;
       this.settle(reply);
+      this.told("channel", { op: "join" });
     });
     return channel;
   }
@@ -289,7 +292,8 @@ export class Page {
     if (verdict === DELIVER) {
       if (this.current) RealtimeChannel.deliver(this.current, payload());
     } else if (typeof verdict === "number") {
-      fate = "dropped";
+      // Tapped, a drop says why (below): this is a peer's announcement, taken in.
+      fate = this.tap ? "announcement" : "dropped";
     } else if ("answer" in verdict) {
       this.wire?.post(verdict.answer, EMPTY); // the newcomer learns of us
       fate = "answered";
@@ -297,11 +301,17 @@ export class Page {
       fate = `dropped: ${verdict.dropped}`;
     } else {
       const data = payload();
+      const head = typeof header === "string" ? header : latin1(header);
       fate = this.network.schedule(verdict, () => {
         // Its time has come: the core judges it again, as the page is now.
         const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
         const again = this.ahead.call(endpoint, () => endpoint.due(data.length));
         if (again === DELIVER && this.current) RealtimeChannel.deliver(this.current, data);
+        if (this.tap) {
+          const why = typeof again === "object" && "dropped" in again ? `: ${again.dropped}` : "";
+          const now = again === DELIVER ? "delivered" : `dropped${why}`;
+          this.report("frame", { dir: "due", ...frameId(head, this.layout), size: data.length, fate: now });
+        }
       });
     }
     if (this.tap) {
@@ -315,8 +325,22 @@ export class Page {
    * @param {Uint8Array} payload
    */
   #tapOut(header, payload) {
-    const preview = Array.from(payload.subarray(0, 64));
-    this.report("frame", { dir: "out", ...frameId(header, this.layout), size: payload.length, preview });
+    const told = payload.slice(0, this.tapBytes);
+    this.report("frame", {
+      dir: "out",
+      ...frameId(header, this.layout),
+      size: payload.length,
+      payload: told,
+    });
+  }
+
+  /**
+   * Tell the host page (while tapped) what the app did or was thrown, beside the frames.
+   * @param {string} kind  "channel" (`op`: join, leave), "error" (`call`, `message`)
+   * @param {Record<string, unknown>} data
+   */
+  told(kind, data) {
+    if (this.tap) this.report(kind, data);
   }
 
   /**
@@ -379,6 +403,7 @@ export class Page {
     this.endpoint = endpoint;
     this.state = "live";
     if (this.relay) proxy.set_dedupe(true); // frames come by two ways: each to the app once
+    if (this.tap) proxy.set_tap(true); // tapped from the start (a host page's trace)
     if (endpoint.rules_digest !== this.table.digest) {
       console.error(
         `${PREFIX} the Python core's rules (${endpoint.rules_digest}) are not the ones this webxdc.js was built with (${this.table.digest}); rebuild dist/`,
@@ -421,12 +446,14 @@ export class Page {
   }
 
   /**
-   * Report every frame to the host page's devtools, or stop (nothing per frame then).
+   * Report every frame to the host page, or stop (nothing per frame then).
    * @param {boolean} on
+   * @param {number} [bytes]  of each sent payload (64: what the devtools show)
    */
-  setTap(on) {
+  setTap(on, bytes = 64) {
     this.interrupt();
     this.tap = on;
+    this.tapBytes = bytes;
     const endpoint = this.endpoint;
     if (endpoint) this.ahead.call(endpoint, () => endpoint.set_tap(on));
   }

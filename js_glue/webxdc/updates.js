@@ -84,7 +84,10 @@ export class Updates {
         console.error(`${PREFIX} sendUpdate failed in the core (a bug):`, error);
         return;
       }
-      for (const message of out.errors) console.error(message);
+      for (const message of out.errors) {
+        console.error(message);
+        if (this.tap) this.report("error", { call: "sendUpdate", message, thrown: false });
+      }
       for (const message of out.warnings) console.warn(message);
       const stored = out.stored;
       if (!stored) return;

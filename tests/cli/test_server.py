@@ -197,7 +197,11 @@ def test_the_host_page_and_what_it_is_told(served: Any, app_dir: Path) -> None:
         "relay": "",
         "liveReload": False,
         "net": "",
+        "traceToCommand": False,
+        "tracePayload": 64,
     }
+    # This run keeps no trace (no --trace): the host page keeps its own.
+    assert request(server, "POST", PREFIX + "trace", b"{}").status == 404
     assert request(server, "POST", PREFIX + "status", b'{"total": 3, "live": 1}').status == 204
     assert statuses == [{"total": 3, "live": 1}]
     assert request(server, "POST", PREFIX + "status", b"{no").status == 400

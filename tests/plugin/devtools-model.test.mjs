@@ -18,7 +18,14 @@ test("a frame's sender is known by its stay's id; each receiver's fate is kept",
     "entries",
   );
   assert.equal(traffic.entries[0].from, "?");
-  traffic.report("ada@x", { kind: "frame", dir: "out", id: "aa", seq: 1, size: 3, preview: [1, 2, 3] });
+  traffic.report("ada@x", {
+    kind: "frame",
+    dir: "out",
+    id: "aa",
+    seq: 1,
+    size: 3,
+    payload: new Uint8Array([1, 2, 3]),
+  });
   traffic.report("ada@x", { kind: "frame", dir: "in", id: "aa", seq: 1, size: 3, fate: "answered" });
   const [entry] = traffic.entries;
   assert.equal(traffic.entries.length, 1);
@@ -42,7 +49,14 @@ test("updates, the network's state, and what is not a report", () => {
 test("the log keeps the last MAX_LOG entries, and saves and loads", () => {
   const traffic = new Traffic();
   for (let seq = 0; seq < MAX_LOG + 5; seq++) {
-    traffic.report("ada@x", { kind: "frame", dir: "out", id: "aa", seq, size: 1, preview: [seq % 256] });
+    traffic.report("ada@x", {
+      kind: "frame",
+      dir: "out",
+      id: "aa",
+      seq,
+      size: 1,
+      payload: new Uint8Array([seq % 256]),
+    });
   }
   assert.equal(traffic.entries.length, MAX_LOG);
   assert.equal(traffic.byKey.size, MAX_LOG);
@@ -70,7 +84,14 @@ test("the rates are per second, between readings", async () => {
 
 test("the diagram: a lane per peer, an arrow per fate, a cross where it was dropped", () => {
   const traffic = new Traffic();
-  traffic.report("ada@x", { kind: "frame", dir: "out", id: "aa", seq: 1, size: 3, preview: [] });
+  traffic.report("ada@x", {
+    kind: "frame",
+    dir: "out",
+    id: "aa",
+    seq: 1,
+    size: 3,
+    payload: new Uint8Array(),
+  });
   traffic.report("ben@x", { kind: "frame", dir: "in", id: "aa", seq: 1, size: 3, fate: "dropped: net_loss" });
   const svg = diagram(traffic.entries, peers);
   assert.match(svg, /^<svg .*<\/svg>$/s);

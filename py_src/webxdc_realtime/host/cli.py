@@ -35,6 +35,7 @@ from .dev_server import DevServer, looks_like_url
 from .live_reload import watch
 from .relay import Relay, RelayError
 from .server import PREFIX, Files, Host, MissingRuntimeError, Server, Status, find_runtime
+from .trace import DEFAULT_LIMIT, Sink, TraceError, read, summary, write
 
 DEFAULT_PORT = 8765
 RELAY_PORT = 9222
@@ -161,6 +162,36 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--relay", help="also join peers beyond this browser through this relay (ws:// URLs)"
     )
+    run.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="write the session's trace (.jsonl.gz: every frame, what the network did with "
+        "it, what each app got) when the command stops; read it with `webxdc-realtime trace`",
+    )
+    run.add_argument(
+        "--trace-limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"events the trace keeps, the newest (default {DEFAULT_LIMIT})",
+    )
+    run.add_argument(
+        "--trace-payload",
+        default="64",
+        metavar="BYTES",
+        help='bytes of each payload the trace keeps, or "all" (default 64)',
+    )
+    trace = commands.add_parser(
+        "trace",
+        help="read a trace: a summary, per peer, of what was sent, got and lost",
+        description="Read a trace that `run --trace`, the host page's Save trace, or a "
+        "test left: per peer, what it sent, got and lost, and why, and the first error "
+        "thrown at an app.",
+    )
+    trace.add_argument("file", metavar="FILE", help="a trace (.jsonl.gz)")
+    trace.add_argument(
+        "--summary", action="store_true", help="print the summary (the default, for now)"
+    )
     relay = commands.add_parser(
         "relay",
         help="start a NATS relay (a server, or --cluster N) for peers beyond one browser",
@@ -238,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    commands = {"run": run, "relay": relay, "listen": listen, "send": send}
+    commands = {"run": run, "relay": relay, "listen": listen, "send": send, "trace": trace}
     return commands[args.command](args)
 
 
@@ -257,6 +288,20 @@ def run(args: argparse.Namespace) -> int:
         parse_net(args.net)
     except NetworkError as error:
         print(f"webxdc-realtime: --net: {error}", file=sys.stderr)
+        return 2
+    if args.trace_limit < 1:
+        limit = args.trace_limit
+        print(f"webxdc-realtime: --trace-limit must be 1 or more, not {limit}", file=sys.stderr)
+        return 2
+    payload = args.trace_payload
+    if payload != "all" and not (payload.isdigit()):
+        print(
+            f'webxdc-realtime: --trace-payload must be a count of bytes or "all", not "{payload}"',
+            file=sys.stderr,
+        )
+        return 2
+    if args.trace and not Path(args.trace).resolve().parent.is_dir():
+        print(f"webxdc-realtime: --trace: no folder {Path(args.trace).parent}", file=sys.stderr)
         return 2
     source: Files | DevServer
     try:
@@ -285,6 +330,8 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
         relay=args.relay or "",
         live_reload=watching,
         net=args.net.strip(),
+        trace=Sink(args.trace_limit) if args.trace else None,
+        trace_payload=None if args.trace_payload == "all" else int(args.trace_payload),
     )
     server = Server(host, args.port)
     if await server.start(elsewhere=True):
@@ -328,7 +375,31 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
+        if args.trace:
+            progress.say(_write_trace(host.trace, args.trace))
         progress.say(f"stopped after {time.monotonic() - started:.0f} s", final=True)
+    return 0
+
+
+def _write_trace(sink: Sink | None, path: str) -> str:
+    trace = sink.trace() if sink else None
+    if trace is None:
+        return f"no trace written to {path}: no host page sent one"
+    write(path, trace)
+    return f"trace of {len(trace.events)} events written to {path} (webxdc-realtime trace {path})"
+
+
+def trace(args: argparse.Namespace) -> int:
+    """``webxdc-realtime trace FILE --summary``: what happened, per peer."""
+    try:
+        read_trace = read(args.file)
+    except FileNotFoundError:
+        print(f"webxdc-realtime: no such file: {args.file}", file=sys.stderr)
+        return 2
+    except TraceError as error:
+        print(f"webxdc-realtime: {error}", file=sys.stderr)
+        return 2
+    print(summary(read_trace))
     return 0
 
 

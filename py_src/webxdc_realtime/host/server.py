@@ -17,6 +17,8 @@ path                              what
 ``/_webxdc-realtime/app.json``    the app's name and icon, the peers to start, the profile
 ``/_webxdc-realtime/status``      POSTed by the host page: how many peers are live
 ``/_webxdc-realtime/events``      server-sent events: ``reload`` when the app changed
+``/_webxdc-realtime/trace``       POSTed by the host page each second (``run --trace``): what
+                                  it recorded since (see :mod:`.trace`)
 ``/_webxdc-realtime/...``         our runtime (``dist/``): Pyodide, the snapshot, the wheel
 ================================  ============================================================
 
@@ -42,6 +44,7 @@ from aiohttp import web
 
 from .app import App, file_below
 from .relay import split_relay
+from .trace import Sink
 
 PREFIX: Final = "/_webxdc-realtime/"
 """The one path of the app's origin that is ours (besides ``/webxdc.js``)."""
@@ -214,6 +217,11 @@ class Host:
     net : str
         The network every peer starts with (the ``?net=`` grammar: ``deltachat``,
         ``loss=10%; delay=200ms``), or "": a perfect one.
+    trace : Sink or None
+        Keeps what the host page records (``run --trace FILE``); None: the page keeps its
+        trace to itself (*Save trace*).
+    trace_payload : int or None
+        Bytes of each payload the trace keeps; None: whole payloads.
     """
 
     source: Source
@@ -227,6 +235,8 @@ class Host:
     relay: str = ""
     live_reload: bool = False
     net: str = ""
+    trace: Sink | None = None
+    trace_payload: int | None = 64
     _webxdc_js: tuple[float, bytes] | None = field(default=None, repr=False)
     _listeners: set[asyncio.Queue[str | None]] = field(default_factory=set, repr=False)
 
@@ -254,6 +264,8 @@ class Host:
             "relay": self.relay,
             "liveReload": self.live_reload,
             "net": self.net,
+            "traceToCommand": self.trace is not None,
+            "tracePayload": "all" if self.trace_payload is None else self.trace_payload,
         }
 
     def webxdc_js(self) -> bytes:
@@ -329,6 +341,15 @@ def make_app(host: Host) -> web.Application:
             host.on_status(body)
         return web.Response(status=204)
 
+    async def trace(request: web.Request) -> web.Response:
+        if host.trace is None:
+            raise web.HTTPNotFound(text="this run keeps no trace (run --trace FILE)")
+        try:
+            host.trace.take(await request.json())
+        except (ValueError, TypeError) as error:
+            raise web.HTTPBadRequest(text=str(error)) from None
+        return web.Response(status=204)
+
     async def events(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -376,6 +397,7 @@ def make_app(host: Host) -> web.Application:
     app.router.add_get(PREFIX + "app.json", app_json)
     app.router.add_post(PREFIX + "status", status)
     app.router.add_get(PREFIX + "events", events)
+    app.router.add_post(PREFIX + "trace", trace)
     app.router.add_get(PREFIX + "{path:.+}", runtime_file)
     app.router.add_route("*", "/{path:.*}", app_path)
     app.on_response_prepare.append(policy)
