@@ -17,13 +17,19 @@ is live, and returns an :class:`AppRun` with one :class:`Peer` per peer and the
 Options: ``--webxdc-browser chromium|firefox`` (default chromium), ``--webxdc-executable
 PATH`` (default ``$CHROMIUM`` or ``chromium`` on the PATH; ``$FIREFOX`` or ``firefox-esr``
 for Firefox), ``--webxdc-headed``, ``--webxdc-dist DIR`` (our built runtime; default the one
-installed with the package, else this checkout's ``dist/``). Playwright must be installed
-(``pip install 'webxdc-realtime[pytest]'``); its own browser download is not needed.
+installed with the package, else this checkout's ``dist/``), ``--webxdc-trace
+off|on|retain-on-failure``: keep the trace of each app's session (docs/TRACE.md: every
+frame, what the network did with it, what each app got) in pytest's temporary folder, for
+every test or (the default) for those that fail, and name it in the failure's report.
+Playwright must be installed (``pip install 'webxdc-realtime[pytest]'``); its own browser
+download is not needed.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -71,6 +77,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--webxdc-headed", action="store_true", help="show the browser")
     group.addoption("--webxdc-dist", default=None, help="webxdc-realtime's built dist/ folder")
+    group.addoption(
+        "--webxdc-trace",
+        choices=TRACE_MODES,
+        default="retain-on-failure",
+        help="keep the trace of each app's session for every test (on), for those that fail "
+        "(retain-on-failure, the default), or for none (off); read one with "
+        "`webxdc-realtime trace FILE`",
+    )
+
+
+TRACE_MODES = ("off", "on", "retain-on-failure")
+"""What ``--webxdc-trace`` takes."""
+_RUNS = pytest.StashKey[list["AppRun"]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep the traces of a test of apps that failed, while their pages are open.
+
+    Unless ``--webxdc-trace off``; each is named in the failure's report.
+    """
+    report = yield
+    runs = item.stash.get(_RUNS, [])
+    mode = item.config.getoption("webxdc_trace")
+    if runs and report.failed and mode != "off" and report.when in ("setup", "call"):
+        kept = [_keep_trace(run, item) for run in runs if not run.traced]
+        said = "\n".join(
+            f"{path}  (webxdc-realtime trace {path} --summary)" for path in kept if path
+        )
+        if said:
+            report.sections.append(("webxdc-realtime trace", said))
+    return report
+
+
+def _keep_trace(run: AppRun, item: pytest.Item) -> Path | None:
+    """Save ``run``'s trace in pytest's temporary folder; its path, or None if it has none."""
+    factory = item.config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's own
+    name = re.sub(r"[^\w.-]+", "_", item.name)[:60]
+    folder = factory.getbasetemp() / "webxdc-traces"
+    folder.mkdir(exist_ok=True)
+    index = item.stash.get(_RUNS, []).index(run)
+    path = folder / f"{name}-{index}.jsonl.gz"
+    run.traced = True
+    return path if run.save_trace(path) else None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -246,6 +296,7 @@ class AppRun:
         self.page = self.context.new_page()
         self.page.goto(self.url)
         self.network = Network(self)
+        self.traced = False
         self.wait_until(lambda: len(self._statuses()) == peers, timeout, f"{peers} peers")
         self.peers = [Peer(self, p["name"], p["addr"]) for p in self._peers()]
         for peer in self.peers:
@@ -305,6 +356,27 @@ class AppRun:
         for peer in self.peers:
             peer.wait_live(timeout)
 
+    def save_trace(self, path: str | Path) -> bool:
+        """Write the session's trace so far to ``path`` (``.jsonl.gz``, docs/TRACE.md).
+
+        Returns False if the host page keeps none (its URL said ``?trace=off``).
+        """
+        data = self.page.evaluate(
+            """async () => {
+              const blob = await host.traceFile();
+              if (!blob) return null;
+              const bytes = new Uint8Array(await blob.arrayBuffer());
+              let text = "";
+              for (let i = 0; i < bytes.length; i += 0x8000)
+                text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+              return btoa(text);
+            }"""
+        )
+        if data is None:
+            return False
+        Path(path).write_bytes(base64.b64decode(data))
+        return True
+
     def close(self) -> None:
         """Close the page and stop serving."""
         self.context.close()
@@ -351,7 +423,9 @@ def _installed(name: str) -> str | None:
 
 
 @pytest.fixture
-def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Callable[..., AppRun]]:
+def webxdc_app(
+    webxdc_browser: Any, pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., AppRun]]:
     """Run an app with N peers: ``webxdc_app(path, peers=2, profile="strict", chat="default")``.
 
     Each call serves the app (a folder or an ``.xdc``) on a free 127.0.0.1 port, opens its
@@ -362,6 +436,7 @@ def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Cal
     from .server import Files, Host, ServerThread, find_runtime
 
     runs: list[AppRun] = []
+    request.node.stash[_RUNS] = runs
     runtime = find_runtime(pytestconfig.getoption("webxdc_dist"))
 
     def start(
@@ -384,4 +459,12 @@ def webxdc_app(webxdc_browser: Any, pytestconfig: pytest.Config) -> Iterator[Cal
         yield start
     finally:
         for run in runs:
-            run.close()
+            try:
+                if pytestconfig.getoption("webxdc_trace") == "on" and not run.traced:
+                    path = _keep_trace(run, request.node)
+                    if path:
+                        request.node.add_report_section(
+                            "teardown", "webxdc-realtime trace", f"{path}"
+                        )
+            finally:
+                run.close()
