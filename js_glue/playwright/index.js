@@ -46,7 +46,14 @@ const LOG_KEY = "__webxdcRealtimeLog";
  * @property {string} [chat]  chat id of every peer
  * @property {string} [net]  the network every peer starts with, as `?net=` writes it
  * @property {number} [timeout]  ms to wait for every peer to go live (default 60000)
+ * @property {"off" | "on" | "retain-on-failure"} [trace]  attach the trace of each app's
+ *   session (docs/TRACE.md) to the test's result, shown in Playwright's HTML report: for
+ *   every test, for those that fail (the default), or never (the host page then records
+ *   nothing)
  */
+
+/** What the `trace` option takes. */
+const TRACE_MODES = ["off", "on", "retain-on-failure"];
 
 /**
  * @typedef {object} Conditions
@@ -441,6 +448,24 @@ export class WebxdcApp {
   }
 
   /**
+   * The session's trace so far (`.jsonl.gz`, docs/TRACE.md), or null if the host page
+   * keeps none (`trace: "off"`).
+   * @returns {Promise<Buffer | null>}
+   */
+  async traceFile() {
+    const data = await this.page.evaluate(async () => {
+      const blob = await /** @type {any} */ (window).host.traceFile?.();
+      if (!blob) return null;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let text = "";
+      for (let i = 0; i < bytes.length; i += 0x8000)
+        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    });
+    return data === null ? null : Buffer.from(data, "base64");
+  }
+
+  /**
    * Clear every peer's storage and the chat's updates, as the host page's Reset does;
    * resolve once every peer is live again.
    * @param {{ timeout?: number }} [options]
@@ -457,12 +482,13 @@ export class WebxdcApp {
  * @param {string} given
  * @param {Options} options
  */
-export function hostUrl(given, { peers, profile, chat, net }) {
+export function hostUrl(given, { peers, profile, chat, net, trace }) {
   const url = new URL(given);
   if (!url.pathname.includes(HOST_PATH)) url.pathname = url.pathname.replace(/\/*$/, "") + HOST_PATH;
   for (const [key, value] of Object.entries({ peers, profile, chat, net })) {
     if (value !== undefined) url.searchParams.set(key, String(value));
   }
+  if (trace === "off") url.searchParams.set("trace", "off");
   return url.href;
 }
 
@@ -522,9 +548,12 @@ export async function openApp(page, url, timeout) {
 export const test = base.extend(
   /** @type {import("@playwright/test").Fixtures<Fixtures, {}, import("@playwright/test").PlaywrightTestArgs & import("@playwright/test").PlaywrightTestOptions, import("@playwright/test").PlaywrightWorkerArgs & import("@playwright/test").PlaywrightWorkerOptions>} */ ({
     webxdcOptions: [{}, { option: true }],
-    webxdc: async ({ page, browser, baseURL, ignoreHTTPSErrors, webxdcOptions }, use) => {
+    webxdc: async ({ page, browser, baseURL, ignoreHTTPSErrors, webxdcOptions }, use, testInfo) => {
       /** @type {import("@playwright/test").BrowserContext[]} */
       const contexts = [];
+      /** @type {WebxdcApp[]} */
+      const apps = [];
+      let trace = webxdcOptions.trace ?? "retain-on-failure";
       let used = false;
       /** @type {OpenApp} */
       const open = async (options = {}) => {
@@ -542,9 +571,27 @@ export const test = base.extend(
           target = await context.newPage();
         }
         used = true;
-        return openApp(target, hostUrl(given, settings), settings.timeout ?? 60_000);
+        trace = settings.trace ?? trace;
+        if (!TRACE_MODES.includes(trace))
+          throw new Error(
+            `webxdc: trace must be one of ${TRACE_MODES.join(", ")}, not ${JSON.stringify(trace)}`,
+          );
+        const app = await openApp(target, hostUrl(given, settings), settings.timeout ?? 60_000);
+        apps.push(app);
+        return app;
       };
       await use(open);
+      const failed = testInfo.status !== testInfo.expectedStatus;
+      if (trace === "on" || (trace === "retain-on-failure" && failed)) {
+        for (const [index, app] of apps.entries()) {
+          const body = await app.traceFile().catch(() => null);
+          if (body)
+            await testInfo.attach(`webxdc-trace-${index}.jsonl.gz`, {
+              body,
+              contentType: "application/gzip",
+            });
+        }
+      }
       await Promise.all(contexts.map((context) => context.close()));
     },
   }),

@@ -6,7 +6,9 @@ files; and what the plugin and the fixture say when they are misused."""
 
 from __future__ import annotations
 
+import base64
 import http.server
+import json
 import os
 import subprocess
 import threading
@@ -19,6 +21,7 @@ import pytest
 
 from cli.conftest import HostPage, run
 from webxdc_realtime.host.server import CSP
+from webxdc_realtime.host.trace import read
 
 from .conftest import DevServer, free_port, wait_for
 from .template import IMPORT, ONE_LINE, PROJECT, ROOT, npm, playwright_test, write_greeting
@@ -150,6 +153,42 @@ def test_the_fixture_says_what_it_reached_and_which_peer_is_not_live(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 passed" in done.stdout, done.stdout
+
+
+def test_a_failing_spec_has_its_trace_attached(
+    project: Path, dev: DevServer, tmp_path: Path
+) -> None:
+    results = tmp_path / "results.json"
+    env = {"PORT": str(dev.port), "PLAYWRIGHT_JSON_OUTPUT_NAME": str(results)}
+    done = playwright_test(
+        project,
+        "--config",
+        "failing.config.ts",
+        "--project",
+        "chromium",
+        "--reporter=json",
+        env=env,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    [result] = json.loads(results.read_text())["suites"][0]["specs"][0]["tests"][0]["results"]
+    assert result["status"] == "failed"
+    attached = {a["name"]: a for a in result["attachments"]}
+    trace_file = attached["webxdc-trace-0.jsonl.gz"]
+    assert trace_file["contentType"] == "application/gzip"
+    (tmp_path / "trace.jsonl.gz").write_bytes(base64.b64decode(trace_file["body"]))
+    trace = read(tmp_path / "trace.jsonl.gz")
+    assert trace.header["app"] and trace.header["chat"]
+    said = [e for e in trace.events if e["kind"] == "send"]
+    assert [e["peer"] for e in said] == ["ada@peers.localhost"]
+    fates = sorted(
+        (e["peer"], e["verdict"], e.get("reason"))
+        for e in trace.events
+        if e["kind"] == "receive" and (e["id"], e["seq"]) == (said[0]["id"], said[0]["seq"])
+    )
+    assert fates == [
+        ("ben@peers.localhost", "delivered", None),
+        ("cleo@peers.localhost", "dropped", "net_partition"),
+    ]
 
 
 def test_a_wrong_plugin_option_is_named(project: Path, tmp_path: Path) -> None:
