@@ -82,6 +82,7 @@ dist/.stamp: $(WHEEL) node_modules/.stamp tools/pyodide_dir.py tools/make-snapsh
 	$(PY) tools/export_rules.py dist/rules.json
 	node tools/build-js.mjs $(notdir $(WHEEL)) $(VERSION) dist/rules.json
 	node tools/build-page.mjs js_glue/host dist/host host.js index.html host.css
+	node tools/build-page.mjs js_glue/trace dist/trace trace.js index.html viewer.css
 	cp node_modules/uplot/dist/uPlot.min.css dist/host/
 	$(PY) tools/export_serving.py dist/host/serving.json
 	touch $@

@@ -24,6 +24,13 @@ export const LOG_FORMAT = "webxdc-realtime devtools log 1";
  */
 
 export class Traffic {
+  /**
+   * @param {number} [max]  entries kept, the newest (a trace's viewer keeps them all)
+   */
+  constructor(max = MAX_LOG) {
+    this.max = max;
+  }
+
   /** @type {Entry[]} newest last */
   entries = [];
   /** @type {Map<string, Entry>} */
@@ -42,9 +49,10 @@ export class Traffic {
    * Take a report from a peer.
    * @param {string} addr  the peer
    * @param {Record<string, any>} data
+   * @param {number} [t]  when, in ms since `started` (a trace's time; default now)
    * @returns {"network" | "entries" | null} what changed
    */
-  report(addr, data) {
+  report(addr, data, t = performance.now() - this.started) {
     if (data.kind === "network") {
       this.state = data.state;
       return "network";
@@ -52,12 +60,13 @@ export class Traffic {
     if (data.kind === "frame") {
       if (data.dir === "out") this.ids.set(data.id, addr);
       if (data.dir === "due") return null; // what the log shows is the frame's first fate
+      if (data.fate === "answered" || data.fate === "announcement") return null; // no app data
       const from = data.dir === "out" ? addr : (this.ids.get(data.id) ?? "?");
-      const entry = this.entry(`${data.id}:${data.seq}`, "frame", from, data.size);
+      const entry = this.entry(`${data.id}:${data.seq}`, "frame", from, data.size, t);
       if (data.dir === "out") entry.preview = Array.from(data.payload.subarray(0, 64));
-      else if (data.fate !== "answered" && data.fate !== "announcement") entry.fates.set(addr, data.fate);
+      else entry.fates.set(addr, data.fate);
     } else if (data.kind === "update" && data.uid) {
-      const entry = this.entry(`u:${data.uid}`, "update", addr, data.size ?? 0);
+      const entry = this.entry(`u:${data.uid}`, "update", addr, data.size ?? 0, t);
       entry.preview = [
         data.info ? `info "${data.info}"` : "",
         data.summary ? `summary "${data.summary}"` : "",
@@ -66,7 +75,7 @@ export class Traffic {
         .filter(Boolean)
         .join(" · ");
     } else if (data.kind === "update-in") {
-      this.entry(`u:${data.uid}`, "update", data.from, 0).fates.set(addr, data.fate);
+      this.entry(`u:${data.uid}`, "update", data.from, 0, t).fates.set(addr, data.fate);
     } else {
       return null;
     }
@@ -79,15 +88,16 @@ export class Traffic {
    * @param {"frame" | "update"} kind
    * @param {string} from  the sender, or "?" while unknown
    * @param {number} size
+   * @param {number} t  when it was first heard of
    * @returns {Entry}
    */
-  entry(key, kind, from, size) {
+  entry(key, kind, from, size, t) {
     let entry = this.byKey.get(key);
     if (!entry) {
-      entry = { key, kind, t: performance.now() - this.started, from, size, preview: [], fates: new Map() };
+      entry = { key, kind, t, from, size, preview: [], fates: new Map() };
       this.byKey.set(key, entry);
       this.entries.push(entry);
-      if (this.entries.length > MAX_LOG) {
+      if (this.entries.length > this.max) {
         const old = /** @type {Entry} */ (this.entries.shift());
         this.byKey.delete(old.key);
       }

@@ -25,14 +25,13 @@
  */
 
 import { el } from "../shared/dom.js";
-import { NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
+import { COLOURS, NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { lendRuntime } from "../runtime-share/share.js";
 import { Devtools, describe } from "../devtools/index.js";
 import { DEFAULT_LIMIT, DEFAULT_PAYLOAD_LIMIT, Recorder } from "../trace/recorder.js";
 
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger
-const COLOURS = ["#6d4aff", "#e0457b", "#1f9d74", "#e8891c", "#2f80ed", "#9b51e0", "#c0392b", "#16a085"];
 
 /**
  * @typedef {{ addr: string, name: string, colour: string }} Identity

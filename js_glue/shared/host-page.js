@@ -19,6 +19,18 @@ export const PEER_SETTINGS = ["profile", "chat", "net"];
 /** The BroadcastChannel the host page posts "reload" on when the app changed. */
 export const RELOAD_CHANNEL = "webxdc-realtime/reload";
 
+/** Each peer's colour, in the order of NAMES (the host page's cards, the trace's viewer). */
+export const COLOURS = [
+  "#6d4aff",
+  "#e0457b",
+  "#1f9d74",
+  "#e8891c",
+  "#2f80ed",
+  "#9b51e0",
+  "#c0392b",
+  "#16a085",
+];
+
 /** Names of peers, in the order the host page gives them (made-up identities use them too). */
 export const NAMES = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea"];
 

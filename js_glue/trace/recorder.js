@@ -118,6 +118,7 @@ export class Recorder {
           size: data.size,
           info: data.info ?? null,
           summary: data.summary ?? null,
+          payload: data.payload ?? null,
         };
       case "update-in":
         return { t, peer, kind: "update-in", uid: data.uid, from: data.from, ...fate(data.fate) };
@@ -225,6 +226,18 @@ export function fate(said) {
   const twice = /^duplicated, (\d+) ms$/.exec(said);
   if (twice) return { verdict: "duplicated", ms: Number(twice[1]) };
   return { verdict: said };
+}
+
+/**
+ * What the peer's glue said became of a frame, from the trace's fields: `fate`'s inverse.
+ * @param {{ verdict?: unknown, reason?: unknown, ms?: unknown }} event
+ * @returns {string}
+ */
+export function said({ verdict, reason, ms }) {
+  if (verdict === "dropped") return reason ? `dropped: ${reason}` : "dropped";
+  if (verdict === "delayed") return `${ms} ms late`;
+  if (verdict === "duplicated") return `duplicated, ${ms} ms`;
+  return String(verdict);
 }
 
 /** @param {Uint8Array} bytes */

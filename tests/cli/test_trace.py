@@ -5,11 +5,15 @@ the reader's errors on files that are no trace it can take; the bound on its mem
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
+import re
+import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,8 @@ from webxdc_realtime.host.trace import (
 from .conftest import COMMAND, PINGBOARD, HostPage, run, wait_for
 
 ADA, BEN, CLEO = (f"{name}@peers.localhost" for name in ("ada", "ben", "cleo"))
+LOG_ROWS = """Array.from(document.querySelectorAll("#devtools .log tbody tr"))
+  .slice(1).map((row) => Array.from(row.querySelectorAll("td"), (cell) => cell.textContent))"""
 
 
 def header(**more: Any) -> dict[str, Any]:
@@ -149,6 +155,7 @@ def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
     with run(PINGBOARD, "--peers", "3", "--trace", str(path)) as command:
         host: HostPage = host_page(command.url)
         host.wait_live(3)
+        host.page.click("#tools")  # the devtools, live, to compare the viewer's log with
         ada, ben, cleo = host.peers()
         net = "webxdcRealtime.network"
         send = "(texts) => texts.forEach((t) => fixture.send(t))"
@@ -185,6 +192,7 @@ def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
             addr: f.evaluate("fixture.pings")
             for addr, f in zip((ADA, BEN, CLEO), (ada, ben, cleo), strict=True)
         }
+        live_rows = host.js(LOG_ROWS)
         time.sleep(1.5)  # the host page sends what it recorded each second
         code, last = command.stop()
     assert code == 0 and "stopped after" in last
@@ -227,3 +235,30 @@ def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
         "first error: " in done.stdout
         and "Ben's send(): Error: realtime listener data must be a Uint8Array" in done.stdout
     )
+    # The viewer draws the frame log the live devtools drew (the time aside: each counts
+    # from when it began, the devtools from when they were made, the trace from the page).
+    with viewing(path) as url:
+        page = host.page.context.new_page()
+        page.goto(url)
+        page.wait_for_function("window.viewer.rows().length > 0")
+        assert [row[1:] for row in page.evaluate("viewer.rows()")] == [row[1:] for row in live_rows]
+        assert len(live_rows) > 80
+        page.select_option("#verdict", "held")
+        held_rows = [(row[2], row[3]) for row in page.evaluate("viewer.rows()")]
+        assert held_rows == [("Ben", "Ada: delivered, Cleo: held")] * 10
+
+
+@contextlib.contextmanager
+def viewing(path: Path) -> Iterator[str]:
+    """``webxdc-realtime trace FILE``: the viewer's address while it runs; then Ctrl-C."""
+    process = subprocess.Popen(
+        [str(COMMAND), "trace", str(path), "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        found = re.search(r"open (http://127\.0\.0\.1:\d+/trace/)", line)
+        assert found, line
+        yield found[1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0

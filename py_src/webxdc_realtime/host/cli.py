@@ -35,7 +35,8 @@ from .dev_server import DevServer, looks_like_url
 from .live_reload import watch
 from .relay import Relay, RelayError
 from .server import PREFIX, Files, Host, MissingRuntimeError, Server, Status, find_runtime
-from .trace import DEFAULT_LIMIT, Sink, TraceError, read, summary, write
+from .trace import DEFAULT_LIMIT, Sink, Trace, TraceError, read, summary, write
+from .trace_view import Viewer
 
 DEFAULT_PORT = 8765
 RELAY_PORT = 9222
@@ -183,14 +184,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     trace = commands.add_parser(
         "trace",
-        help="read a trace: a summary, per peer, of what was sent, got and lost",
-        description="Read a trace that `run --trace`, the host page's Save trace, or a "
-        "test left: per peer, what it sent, got and lost, and why, and the first error "
-        "thrown at an app.",
+        help="open a trace in its viewer, or print a summary of it",
+        description="Open a trace that `run --trace`, the host page's Save trace, or a "
+        "failing test left, in its viewer (the devtools' sequence diagram, frame log and "
+        "counters, drawn from the file; offline), or print per peer what it sent, got and "
+        "lost, and why, and the first error thrown at an app (--summary).",
     )
     trace.add_argument("file", metavar="FILE", help="a trace (.jsonl.gz)")
+    trace.add_argument("--summary", action="store_true", help="print the summary and exit")
     trace.add_argument(
-        "--summary", action="store_true", help="print the summary (the default, for now)"
+        "--port", type=int, default=0, help="the viewer's port on 127.0.0.1 (default: any)"
+    )
+    trace.add_argument("--open", action="store_true", help="open the viewer in a browser")
+    trace.add_argument(
+        "--dist", help="our built runtime (default: the one installed, or the checkout's dist/)"
     )
     relay = commands.add_parser(
         "relay",
@@ -399,7 +406,37 @@ def trace(args: argparse.Namespace) -> int:
     except TraceError as error:
         print(f"webxdc-realtime: {error}", file=sys.stderr)
         return 2
-    print(summary(read_trace))
+    if args.summary:
+        print(summary(read_trace))
+        return 0
+    try:
+        runtime = find_runtime(args.dist)
+    except MissingRuntimeError as error:
+        print(f"webxdc-realtime: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_view(args, read_trace, runtime))
+
+
+async def _view(args: argparse.Namespace, shown: Trace, runtime: Path) -> int:
+    viewer = Viewer(shown, runtime, args.port)
+    try:
+        await viewer.start()
+    except OSError as error:
+        print(f"webxdc-realtime: cannot listen on port {args.port}: {error}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    what = f"{len(shown.events)} events of {shown.header.get('app', 'a session')}"
+    _say(f"the trace's {what}: open {viewer.url}  (Ctrl-C stops)")
+    if args.open:
+        webbrowser.open(viewer.url)
+    try:
+        await stop.wait()
+    finally:
+        await viewer.stop()
+        _say("stopped")
     return 0
 
 
