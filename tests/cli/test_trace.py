@@ -262,3 +262,40 @@ def viewing(path: Path) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+RECEIVED = "webxdcRealtime.stats().frames_received"
+
+
+def fates(trace: Trace) -> list[tuple[str, int, str, str | None]]:
+    """What became of each data frame at each receiver, by receiver and sequence number."""
+    return sorted(
+        (e["peer"], e["seq"], e["verdict"], e.get("reason"))
+        for e in trace.events
+        if e["kind"] == "receive" and e["verdict"] not in ("announcement", "answered")
+    )
+
+
+@pytest.mark.browser
+def test_net_from_a_trace_gives_the_same_frames_the_same_fate(
+    host_page: Any, tmp_path: Path
+) -> None:
+    traces = [tmp_path / "first.jsonl.gz", tmp_path / "again.jsonl.gz"]
+    given = [("--net", "loss=30%; jitter=5ms; seed=5"), ("--net-from", str(traces[0]))]
+    for net, path in zip(given, traces, strict=True):
+        with run(PINGBOARD, "--peers", "2", *net, "--trace", str(path)) as command:
+            host: HostPage = host_page(command.url)
+            host.wait_live(2)
+            ada, ben = host.peers()
+            ada.evaluate("(n) => { for (let i = 0; i < n; i++) fixture.send(`a${i}`); }", 60)
+            assert wait_for(lambda ben=ben: ben.evaluate(RECEIVED) >= 60)
+            time.sleep(1.5)  # the host page sends what it recorded each second
+            command.stop()
+    # The trace's network, in the ?net= grammar, as the command says it serves it.
+    assert command.said('network "seed=5; jitter=5.0; loss=0.3"')
+    first, again = (read(path) for path in traces)
+    assert again.header["network"] == first.header["network"]
+    assert again.header["seed"] == 5
+    lost = [fate for fate in fates(first) if fate[2] == "dropped"]
+    assert 8 < len(lost) < 30  # about 30 % of 60
+    assert fates(again) == fates(first)

@@ -17,7 +17,13 @@ from webxdc_realtime.core.network import (
     NetworkState,
     Verdict,
 )
-from webxdc_realtime.core.network_forms import parse_net, state_from_json, to_json, with_changes
+from webxdc_realtime.core.network_forms import (
+    parse_net,
+    state_from_json,
+    to_json,
+    to_net,
+    with_changes,
+)
 
 
 def frames(n: int) -> list[bytes]:
@@ -164,6 +170,41 @@ def test_the_url_grammar() -> None:
 def test_the_url_grammar_names_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(NetworkError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_net(text)
+
+
+ADDRS = st.sampled_from(["ada@x", "ben@x", "cleo@x", "dan@x"])
+CONDITIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "delay": st.floats(0, 10_000),
+        "jitter": st.floats(0, 1_000),
+        "loss": st.floats(0, 1),
+        "duplicate": st.floats(0, 1),
+        "bandwidth": st.floats(1, 1e9),
+    },
+)
+STATES = st.fixed_dictionaries(
+    {},
+    optional={
+        "seed": st.integers(0, 2**31),
+        "all": CONDITIONS,
+        "links": st.lists(
+            st.tuples(ADDRS, ADDRS, CONDITIONS).map(lambda t: {"from": t[0], "to": t[1], **t[2]}),
+            max_size=3,
+        ),
+        "partitions": st.lists(st.lists(ADDRS, min_size=1, max_size=2, unique=True), max_size=2),
+        "offline": st.dictionaries(ADDRS, st.sampled_from(["hold", "drop"]), max_size=2),
+        "connect": st.lists(st.floats(0, 10_000), min_size=2, max_size=2).map(sorted),
+    },
+)
+
+
+@given(value=STATES)
+def test_the_url_grammar_writes_any_state_as_it_reads_it(value: dict[str, object]) -> None:
+    """A trace's network given to a new run (``run --net-from``) is the same network."""
+    state = state_from_json(value)
+    assert parse_net(to_net(state)) == state
+    assert parse_net(to_json(state)) == state  # the JSON form, too (a trace's)
 
 
 def test_the_json_form_round_trips() -> None:

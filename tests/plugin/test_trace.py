@@ -8,9 +8,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cli.conftest import PINGBOARD, ROOT
-from webxdc_realtime.host.trace import read
+from webxdc_realtime.core.network import NetworkError
+from webxdc_realtime.host.trace import FORMAT, VERSION, Trace, read, write
 
 FAILING = f"""
 def test_the_ping_reaches_cleo(webxdc_app):
@@ -60,3 +64,18 @@ def test_a_failing_test_leaves_its_trace_named_in_its_report(tmp_path: Path) -> 
         "ben@peers.localhost": ("delivered", None),
         "cleo@peers.localhost": ("dropped", "net_partition"),
     }
+
+
+def test_an_app_starts_with_a_traces_network(webxdc_app: Any, tmp_path: Path) -> None:
+    network = {"seed": 9, "all": {"loss": 0.5}, "partitions": [["ada@peers.localhost"]]}
+    path = tmp_path / "t.jsonl.gz"
+    write(path, Trace({"format": FORMAT, "version": VERSION, "network": network}))
+    app = webxdc_app(PINGBOARD, peers=2, net_from=path)
+    state = app.network.state
+    assert (state["seed"], state["all"], state["partitions"]) == (
+        9,
+        {"loss": 0.5},
+        [["ada@peers.localhost"]],
+    )
+    with pytest.raises(NetworkError, match="loss must be"):
+        webxdc_app(PINGBOARD, peers=2, net="loss=300%")

@@ -1,9 +1,10 @@
 """The network's conditions as they are written: JSON, the ``?net=`` grammar, changes.
 
 The same :class:`~webxdc_realtime.core.network.NetworkState` comes from a page's URL or
-``data-net`` (:func:`parse_net`), from JSON (:func:`state_from_json`, the form the
-peers share), or from one call of the JS API, ``webxdcRealtime.network``
-(:func:`with_changes`); :func:`to_json` writes it back. Every error names what is wrong.
+``data-net`` (:func:`parse_net`; :func:`to_net` writes it), from JSON
+(:func:`state_from_json`, the form the peers share), or from one call of the JS API,
+``webxdcRealtime.network`` (:func:`with_changes`); :func:`to_json` writes it back. Every
+error names what is wrong.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any, Final
 
 from .network import Conditions, Mode, NetworkError, NetworkState
@@ -165,6 +167,8 @@ def parse_net(text: str) -> NetworkState:
         connect=2s               (or a range: connect=1s..4s)
         deltachat                (a preset, see PRESETS; later items change it)
 
+    or the JSON form, an object (:func:`state_from_json`: a trace's ``network``).
+
     Parameters
     ----------
     text : str
@@ -180,6 +184,11 @@ def parse_net(text: str) -> NetworkState:
     NetworkError
         Naming the item that is wrong.
     """
+    if text.lstrip().startswith("{"):
+        try:
+            return state_from_json(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise NetworkError(f"a network in JSON that is not JSON ({error.msg})") from None
     seed = 0
     overall: dict[str, Any] = {}
     links: dict[tuple[str, str], Conditions] = {}
@@ -236,6 +245,34 @@ def parse_net(text: str) -> NetworkState:
         offline,
         connect,
     )
+
+
+def to_net(state: NetworkState) -> str:
+    """Write a state in the ``?net=`` grammar: :func:`parse_net` reads it back as it is.
+
+    ``run --net-from TRACE`` gives the peers a trace's network this way.
+    """
+    items = [f"seed={state.seed}"] if state.seed else []
+    items += _conditions(state.all)
+    for (sender, receiver), conditions in state.links.items():
+        items.append(", ".join([f"link={sender}>{receiver}", *_conditions(conditions)]))
+    if state.partitions:
+        groups = "|".join(",".join(sorted(group)) for group in state.partitions)
+        items.append(f"partition={groups}")
+    items += [f"offline={addr}:{mode}" for addr, mode in state.offline.items()]
+    if state.connect is not None:
+        low, high = state.connect
+        items.append(f"connect={_number(low)}ms..{_number(high)}ms")
+    return "; ".join(items)
+
+
+def _conditions(conditions: Conditions) -> list[str]:
+    return [f"{name}={_number(value)}" for name, value in conditions.export().items()]
+
+
+def _number(value: float) -> str:
+    """Write a number as the grammar reads it, exactly (no exponent)."""
+    return format(Decimal(repr(float(value))), "f")
 
 
 def with_changes(state: NetworkState, change: Mapping[str, Any]) -> NetworkState:

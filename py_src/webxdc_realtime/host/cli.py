@@ -35,7 +35,7 @@ from .dev_server import DevServer, looks_like_url
 from .live_reload import watch
 from .relay import Relay, RelayError
 from .server import PREFIX, Files, Host, MissingRuntimeError, Server, Status, find_runtime
-from .trace import DEFAULT_LIMIT, Sink, Trace, TraceError, read, summary, write
+from .trace import DEFAULT_LIMIT, Sink, Trace, TraceError, net_of, read, summary, write
 from .trace_view import Viewer
 
 DEFAULT_PORT = 8765
@@ -143,6 +143,12 @@ def _parser() -> argparse.ArgumentParser:
         help='the network every peer starts with: "deltachat" (as Delta Chat\'s channels '
         "behave: a connection phase after each join, relayed delays), or the ?net= grammar "
         '("loss=10%%; delay=200ms; connect=1s..4s"); the devtools change it',
+    )
+    run.add_argument(
+        "--net-from",
+        metavar="TRACE",
+        help="the network a trace's session ended with, its seed too: the same frames "
+        "meet the same fate",
     )
     run.add_argument(
         "--no-csp",
@@ -291,6 +297,15 @@ def run(args: argparse.Namespace) -> int:
             f"webxdc-realtime: --peers must be 1 to {MAX_PEERS}, not {args.peers}", file=sys.stderr
         )
         return 2
+    if args.net_from:
+        if args.net:
+            print("webxdc-realtime: give --net or --net-from, not both", file=sys.stderr)
+            return 2
+        try:
+            args.net = net_of(read(args.net_from))
+        except (OSError, TraceError, NetworkError) as error:
+            print(f"webxdc-realtime: --net-from: {error}", file=sys.stderr)
+            return 2
     try:
         parse_net(args.net)
     except NetworkError as error:

@@ -428,12 +428,17 @@ def webxdc_app(
 ) -> Iterator[Callable[..., AppRun]]:
     """Run an app with N peers: ``webxdc_app(path, peers=2, profile="strict", chat="default")``.
 
+    ``net``: the network every peer starts with (the ``?net=`` grammar, as ``run --net``);
+    ``net_from``: a trace's, its seed too (as ``run --net-from``).
+
     Each call serves the app (a folder or an ``.xdc``) on a free 127.0.0.1 port, opens its
     host page in a fresh browser context (fresh storage) and returns an :class:`AppRun`
     once every peer is live. All are closed after the test.
     """
+    from ..core.network_forms import parse_net
     from .app import load_app
     from .server import Files, Host, ServerThread, find_runtime
+    from .trace import net_of, read
 
     runs: list[AppRun] = []
     request.node.stash[_RUNS] = runs
@@ -445,8 +450,14 @@ def webxdc_app(
         profile: str = "strict",
         chat: str = "default",
         timeout: float = 120,
+        net: str = "",
+        net_from: str | Path | None = None,
     ) -> AppRun:
-        server = ServerThread(Host(Files(load_app(app)), runtime, peers, profile, chat))
+        if net_from is not None:
+            net = net_of(read(net_from))
+        parse_net(net)  # a wrong one is named here, not in each peer's console
+        host = Host(Files(load_app(app)), runtime, peers, profile, chat, net=net.strip())
+        server = ServerThread(host)
         try:
             run = AppRun(webxdc_browser, server, peers, timeout)
         except BaseException:

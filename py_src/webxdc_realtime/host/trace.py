@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.network_forms import state_from_json, to_net
+
 FORMAT = "webxdc-realtime trace"
 """What a trace's first line says it is (``format``)."""
 VERSION = 1
@@ -133,6 +135,17 @@ def write(path: str | os.PathLike[str], trace: Trace) -> None:
     lines += [json.dumps(e, separators=(",", ":")) for e in trace.events]
     lines.append(json.dumps({"kind": "end", "events": len(trace.events)}))
     Path(path).write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+
+def net_of(trace: Trace) -> str:
+    """Return the network ``trace``'s session ended with, seed and all, as ``?net=`` says it.
+
+    Raises
+    ------
+    NetworkError
+        If the header's ``network`` is no network state.
+    """
+    return to_net(state_from_json(trace.header.get("network") or {}))
 
 
 class Sink:
