@@ -159,7 +159,7 @@ lint: $(VENV)/.stamp node_modules/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps tests/npm/project tests/plugin/*.mjs bench
+	npx prettier --check js_glue demo tools/*.mjs tests/browser/pages tests/apps tests/npm/project tests/plugin/*.mjs tests/cli/*.mjs bench
 	npx tsc -p jsconfig.json
 	npx tsc -p tools/jsconfig.json
 	npx tsc -p js_glue/jsconfig.node.json

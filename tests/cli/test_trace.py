@@ -147,6 +147,18 @@ def test_a_minute_at_a_thousand_frames_a_second_stays_within_the_bound() -> None
     assert trace.events[-1]["seq"] == 59_999
 
 
+def test_the_host_pages_recorder_alone_in_node() -> None:
+    """Its ring's bound (a minute at 1000 frames a second), payloads, fates; the replay."""
+    done = subprocess.run(
+        ["node", "--test", str(Path(__file__).with_name("trace-recorder.test.mjs"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "# pass 3" in done.stdout, done.stdout
+
+
 @pytest.mark.browser
 def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
     host_page: Any, tmp_path: Path
