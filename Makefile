@@ -135,10 +135,12 @@ run: build
 
 # Prints a table of figures against raw BroadcastChannel; writes bench/results/ and the
 # tables of bench/RESULTS.md; then `webxdc-realtime run`'s time to live and memory per
-# peer, and Chromium beside Firefox, also into bench/RESULTS.md. Never fails on time.
+# peer, what the host page's trace costs, and Chromium beside Firefox, also into
+# bench/RESULTS.md. Never fails on time.
 bench: build
 	$(PY) bench/run.py
 	$(PY) bench/host.py
+	$(PY) bench/trace.py
 	$(PY) bench/engines.py
 
 # How each host and simulator meets the contract: the self-test in pairs under our runtime

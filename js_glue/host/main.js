@@ -15,9 +15,10 @@
  * Its URL may ask for more than the server says: `?peers=3&profile=mobile&chat=x&net=...`.
  *
  * It keeps a trace of the session (js_glue/trace/, docs/TRACE.md) unless its URL says
- * `?trace=off`: every peer then reports each frame (`webxdcRealtime.tap`), as while the
- * devtools are open. *Save trace* downloads it; `run --trace FILE` has it sent to the
- * command, which writes it when it stops.
+ * `?trace=off`: every peer then keeps a record of its frames (js_glue/webxdc/trace-log.js),
+ * which this page takes when it saves the trace, or each second for the command
+ * (`webxdcRealtime.trace`), and reports the rest as it happens. *Save trace* downloads it; `run --trace FILE` has it sent to the command, which
+ * writes it when it stops.
  *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`,
  * `runtime` (the lender: `peers()`, `pyodide()`), `trace` (the recorder, or null),
@@ -97,9 +98,13 @@ function save() {
 /** @param {Identity} identity */
 function frameName(identity) {
   const limit = host.trace?.payloadLimit;
-  const tap = limit === undefined ? {} : { tap: Number.isFinite(limit) ? limit : "all" };
+  const trace =
+    limit === undefined
+      ? {}
+      : { trace: Number.isFinite(limit) ? limit : "all", traceLimit: host.trace?.limit };
   return (
-    PEER_NAME_PREFIX + JSON.stringify({ addr: identity.addr, name: identity.name, ...host.settings, ...tap })
+    PEER_NAME_PREFIX +
+    JSON.stringify({ addr: identity.addr, name: identity.name, ...host.settings, ...trace })
   );
 }
 
@@ -251,7 +256,8 @@ window.addEventListener("message", (event) => {
   if (event.origin !== location.origin || data?.source !== "webxdc-realtime") return;
   const peer = host.peers.find((p) => p.addr === data.peer);
   const who = peer?.name ?? data.peer;
-  host.trace?.report(data.peer, data);
+  if (data.kind === "frames") host.trace?.frames(data.peer, data.events, data.missed);
+  else host.trace?.report(data.peer, data);
   if (
     data.kind === "frame" ||
     data.kind === "update-in" ||
@@ -326,12 +332,19 @@ async function reset() {
 }
 
 /**
- * Tell a peer to report every frame while the devtools are open or the page traces.
+ * Tell a peer to report every frame while the devtools are open.
  * @param {string} addr
  */
 function tap(addr) {
-  const on = !!(host.devtools?.open || host.trace);
-  runtimeOf(addr)?.tap?.(on, host.trace ? host.trace.payloadLimit : 64);
+  runtimeOf(addr)?.tap?.(!!host.devtools?.open);
+}
+
+/** Take what each peer kept of its frames since the last time into the trace. */
+function collect() {
+  for (const peer of host.peers) {
+    const taken = runtimeOf(peer.addr)?.trace?.take();
+    if (taken) host.trace?.frames(peer.addr, taken.events, taken.missed);
+  }
 }
 
 /**
@@ -365,6 +378,7 @@ function traceHeader() {
 /** @returns {Promise<Blob | null>} the trace as a `.jsonl.gz` file */
 async function traceFile() {
   if (!host.trace) return null;
+  collect();
   const { peers, version } = traceHeader();
   return host.trace.blob(peers, version);
 }
@@ -382,6 +396,7 @@ async function saveTrace() {
 /** `run --trace FILE`: what was recorded since the last time, to the command. */
 function sendTrace() {
   if (!host.trace) return;
+  collect();
   const { peers, version } = traceHeader();
   const { events, missed } = host.trace.take();
   const body = JSON.stringify({ header: host.trace.header(peers, version), events, missed });
@@ -420,6 +435,8 @@ async function start() {
   host.trace = tracing(host.app);
   $("save-trace").hidden = !host.trace;
   $("save-trace").addEventListener("click", () => saveTrace());
+  // Each peer keeps its frames (the newest `limit`) until they are taken: for the
+  // command, each second; else when the trace is saved, or the peer goes.
   if (host.trace && host.app.traceToCommand) setInterval(sendTrace, 1000);
   const devtools = (host.devtools = new Devtools(
     $("devtools"),

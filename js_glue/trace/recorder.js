@@ -3,11 +3,13 @@
  * The trace of a session (docs/TRACE.md): what each peer sent, what the network did with
  * each frame at each receiver, what each app got and was thrown, updates, the peers'
  * comings and goings, the network's settings. The host page records one for all its
- * peers from their reports (js_glue/webxdc/host-link.js), in a ring of the last `limit`
- * events, and hands it out as JSON lines (gzip: `blob()`; the command's `--trace`: `take()`).
+ * peers, in a ring of the last `limit` events, and hands it out as JSON lines (gzip:
+ * `blob()`; the command's `--trace`: `take()`). Frames come from each peer's own record
+ * (js_glue/webxdc/trace-log.js, taken each second: `frames`), the rest from its reports
+ * as they happen (js_glue/webxdc/host-link.js: `report`); each with the peer's own time.
  *
- * A report is turned into an event here, and nowhere else: the format is this module's
- * and the reader's (`webxdc_realtime.host.trace`).
+ * The format is this module's, the peers' record's and the reader's
+ * (`webxdc_realtime.host.trace`).
  */
 
 /** What the first line says the file is; the reader refuses other formats. */
@@ -63,6 +65,7 @@ export class Recorder {
    * @returns {TraceEvent | null}
    */
   report(peer, data) {
+    if (data.kind === "frame") return null; // the devtools' report: frames come by `frames`
     const event = this.#event(peer, data);
     if (event) this.#push(event);
     return event;
@@ -83,27 +86,8 @@ export class Recorder {
    * @returns {TraceEvent | null}
    */
   #event(peer, data) {
-    const t = this.#now();
+    const t = typeof data.at === "number" ? this.#since(data.at) : this.#now();
     switch (data.kind) {
-      case "frame": {
-        const { id, seq, size } = data;
-        if (data.dir === "out") {
-          this.ids.set(id, peer);
-          const payload = data.payload instanceof Uint8Array ? base64(data.payload) : undefined;
-          return { t, peer, kind: "send", id, seq, size, payload };
-        }
-        const from = this.ids.get(id) ?? null;
-        return {
-          t,
-          peer,
-          kind: data.dir === "due" ? "due" : "receive",
-          from,
-          id,
-          seq,
-          size,
-          ...fate(data.fate),
-        };
-      }
       case "channel":
         return { t, peer, kind: data.op };
       case "error":
@@ -148,9 +132,50 @@ export class Recorder {
     return Math.round((performance.now() - this.t0) * 10) / 10;
   }
 
-  /** @returns {TraceEvent[]} the events kept, oldest first */
+  /** @param {number} at  a time in ms since the epoch (a peer's clock: its own time origin) */
+  #since(at) {
+    return Math.round((at - performance.timeOrigin - this.t0) * 10) / 10;
+  }
+
+  /**
+   * Take what a peer kept of its frames (trace-log.js `take`): its events, and how many
+   * of them its ring let go of before they were taken.
+   * @param {string} peer
+   * @param {Record<string, any>[]} events
+   * @param {number} missed
+   */
+  frames(peer, events, missed) {
+    this.dropped += missed;
+    for (const { at, ...event } of events) {
+      if (event.kind === "send") this.ids.set(event.id, peer);
+      this.#push({ t: this.#since(at), peer, kind: event.kind, ...event });
+    }
+  }
+
+  /**
+   * The events kept, in the order they happened (each peer's are taken each second), and
+   * each received frame with its sender's address, when the trace saw it send.
+   * @returns {TraceEvent[]}
+   */
   kept() {
+    return this.#named(this.#ring()).sort((a, b) => a.t - b.t);
+  }
+
+  /** @returns {TraceEvent[]} the events kept, in the order they were recorded */
+  #ring() {
     return this.events.slice(this.start).concat(this.events.slice(0, this.start));
+  }
+
+  /**
+   * @param {TraceEvent[]} events
+   * @returns {TraceEvent[]} each received frame with its sender's address, if known
+   */
+  #named(events) {
+    for (const event of events) {
+      if (event.kind === "receive" || event.kind === "due")
+        event.from = this.ids.get(String(event.id)) ?? null;
+    }
+    return events;
   }
 
   /**
@@ -207,8 +232,8 @@ export class Recorder {
     const count = this.fresh;
     this.fresh = 0;
     const kept = Math.min(count, this.events.length);
-    const all = this.kept();
-    return { events: all.slice(all.length - kept), missed: count - kept };
+    const all = this.#ring();
+    return { events: this.#named(all.slice(all.length - kept)), missed: count - kept };
   }
 }
 

@@ -46,8 +46,9 @@ const IDENTITY_KEY = "webxdc-realtime/identity";
  * @property {string} net  network conditions to set, or ""
  * @property {string} relay  the relay's ws:// URLs, or ""
  * @property {boolean} hosted  a peer of our host page
- * @property {number | null} tap  report every frame from the start, with this many bytes of
- *   each payload sent (Infinity: all): the host page traces; null: only when it asks
+ * @property {number | null} trace  keep a record of every frame for the host page's trace,
+ *   with this many bytes of each payload sent (Infinity: all); null: it keeps none
+ * @property {number} traceLimit  frames kept for it, the newest
  * @property {boolean} liveReload  reload when `webxdc-realtime run` says the app changed
  * @property {number} sendUpdateInterval
  * @property {number} sendUpdateMaxSize
@@ -90,7 +91,8 @@ export function readConfig(script, location, existing, storage, rules, host, win
     net: setting("net") || "",
     relay: setting("relay") || "",
     hosted: peer !== null && window.parent !== window,
-    tap: peer?.tap === "all" ? Infinity : typeof peer?.tap === "number" ? peer.tap : null,
+    trace: peer ? traceOf(peer.trace) : traceOf(setting("trace")),
+    traceLimit: Number.isInteger(peer?.traceLimit) && peer?.traceLimit > 0 ? peer?.traceLimit : 50000,
     liveReload: Boolean(host.liveReload),
     sendUpdateInterval: Number(host.sendUpdateInterval ?? rules.webxdc.send_update_interval),
     sendUpdateMaxSize: Number(host.sendUpdateMaxSize ?? rules.webxdc.send_update_max_size),
@@ -98,6 +100,21 @@ export function readConfig(script, location, existing, storage, rules, host, win
     isBroadcast: Boolean(peer?.isBroadcast ?? host.isBroadcast ?? false),
     ...identity,
   };
+}
+
+/**
+ * Whether, and with how many bytes of each payload, to keep a record of every frame: a
+ * host page's word to its peer (a number, "all"), or a tab's own (`?trace=on`, `all`, N).
+ * @param {unknown} asked
+ * @returns {number | null}
+ */
+function traceOf(asked) {
+  if (asked === "all") return Infinity;
+  if (asked === "on") return 64;
+  const bytes = Number(asked);
+  return asked !== undefined && asked !== null && asked !== "" && Number.isInteger(bytes) && bytes >= 0
+    ? bytes
+    : null;
 }
 
 /**

@@ -46,6 +46,7 @@
  * @property {number} send_epoch  the epoch of sends decided ahead that still hold
  * @property {number} receive_epoch  the epoch of frames decided ahead that still hold
  * @property {(on: boolean) => void} set_tap
+ * @property {(on: boolean) => void} set_trace  say why each dropped frame was dropped
  * @property {(now?: number) => Record<string, unknown>} stats  with `connecting`: the peers
  *   not connected yet at `now` (the clock frames are judged by)
  * @property {number} header_size

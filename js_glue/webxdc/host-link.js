@@ -14,9 +14,16 @@
  */
 export function hostLink(hosted, selfAddr) {
   if (hosted) {
+    // `at`: when, by this page's clock (ms since the epoch), for the host page's trace.
     return (kind, data) =>
       window.parent.postMessage(
-        { source: "webxdc-realtime", peer: selfAddr, kind, ...data },
+        {
+          source: "webxdc-realtime",
+          peer: selfAddr,
+          kind,
+          at: performance.timeOrigin + performance.now(),
+          ...data,
+        },
         location.origin,
       );
   }

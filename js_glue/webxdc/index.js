@@ -10,7 +10,7 @@
  *
  * Also sets `window.webxdcRealtime`, a handle for tools and the demo (not webxdc API):
  * `status`, `ready` (a promise), `timings`, `config` (with `profile`), `profile` (its
- * rules), `stats()`, `memory()`.
+ * rules), `stats()`, `memory()`, `traceFile()` (a tab's own trace, `?trace=on`).
  */
 import { installApi } from "./api.js";
 import { told } from "./channel.js";
@@ -22,6 +22,8 @@ import { Page } from "./page.js";
 import { RelayLink } from "./relay-link.js";
 import { lenderOf, loadRuntime } from "./runtime.js";
 import { isolateStorage, peerPrefix } from "./storage.js";
+import { Recorder } from "../trace/recorder.js";
+import { TraceLog } from "./trace-log.js";
 import { Updates } from "./updates.js";
 
 /* Set by esbuild at build time. */
@@ -69,7 +71,26 @@ webxdc.selfName ??= config.selfName;
 
 if (config.liveReload) reloadWhenTold();
 
-const report = hostLink(config.hosted, config.selfAddr);
+/**
+ * A tab of its own, asked to (`?trace=on`), records its own trace (a host page records
+ * one for all its peers, with what each peer keeps of its frames: `traceLog` below).
+ */
+const ownTrace =
+  !config.hosted && config.trace !== null
+    ? new Recorder({
+        limit: config.traceLimit,
+        payloadLimit: config.trace,
+        about: { app: document.title, chat: config.chatId, profile: config.profile },
+      })
+    : null;
+const tellHost = hostLink(config.hosted, config.selfAddr);
+/** @type {import("./updates.js").Report} */
+const report = ownTrace
+  ? (kind, data) => {
+      ownTrace.report(config.selfAddr, { kind, at: performance.timeOrigin + performance.now(), ...data });
+      tellHost(kind, data);
+    }
+  : tellHost;
 const network = new NetworkControl(origin, report);
 const page = new Page(RULES, config.profile, network, report);
 webxdc.joinRealtimeChannel = () => {
@@ -83,6 +104,7 @@ webxdc.joinRealtimeChannel = () => {
 let release = () => {};
 window.addEventListener("pagehide", (event) => {
   page.current?.leave();
+  if (traceLog) report("frames", traceLog.take()); // what the host page has not taken yet
   if (!event.persisted) release();
 });
 console.info(
@@ -91,9 +113,11 @@ console.info(
 );
 
 const updates = new Updates(config.selfAddr, report, network);
-if (config.tap !== null && config.hosted) {
-  page.setTap(true, config.tap); // the host page traces: from the first frame
-  updates.tap = true;
+/** Every frame, for the trace (the host page's, or this tab's own), from the first frame. */
+const traceLog = config.trace !== null ? new TraceLog(RULES.frame, config.traceLimit, config.trace) : null;
+if (traceLog) {
+  page.setTrace(traceLog);
+  updates.tap = true; // updates, errors, joins: reported one by one, as they happen
 }
 // Peers beyond this browser: its client is fetched now, while Python loads.
 const relay = config.relay ? new RelayLink(config.relay) : null;
@@ -156,15 +180,28 @@ const handle = {
   /** The relay, if the page has one: `status`, `server`, `sent`, `received`, `dropped`. */
   relay: relay?.view() ?? null,
   /**
-   * Report every frame, update and error thrown at the app to the host page (its
-   * devtools, while open, and its trace call this), or stop: nothing is reported per
-   * frame otherwise.
+   * Report every frame, update and error thrown at the app to the host page's devtools
+   * (which call this while open), or stop: nothing is reported per frame otherwise.
    * @param {boolean} on
-   * @param {number} [bytes]  of each sent payload (default 64; Infinity: all)
    */
-  tap: (on, bytes) => {
-    page.setTap(on, bytes);
-    updates.tap = on;
+  tap: (on) => {
+    page.setTap(on);
+    updates.tap = on || traceLog !== null;
+  },
+  /**
+   * What this peer kept of its frames for the host page's trace since it last asked
+   * (`{events, missed}`), or null when the host page does not trace.
+   */
+  trace: traceLog && { take: () => traceLog.take() },
+  /**
+   * This tab's own trace (`?trace=on`) as a `.jsonl.gz` file, or null (docs/TRACE.md).
+   * @returns {Promise<Blob | null>}
+   */
+  traceFile: async () => {
+    if (!ownTrace || !traceLog) return null;
+    const { events, missed } = traceLog.take();
+    ownTrace.frames(config.selfAddr, events, missed);
+    return ownTrace.blob([{ addr: config.selfAddr, name: config.selfName }], VERSION);
   },
   ready: loadRuntime({
     baseUrl: config.baseUrl,

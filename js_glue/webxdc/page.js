@@ -18,6 +18,7 @@ import { Ahead } from "./ahead.js";
 import { frameId, readNumber } from "./frame.js";
 import { RealtimeChannel, thrown } from "./channel.js";
 import { decide, errorOf, readBytes, render } from "./rules.js";
+import { ANNOUNCEMENT, ANSWERED, DELAYED, DELIVERED, DROPPED, DUPLICATED, HELD } from "./trace-log.js";
 import { EMPTY, Wire, exact, latin1 } from "./wire.js";
 
 /** @typedef {import("./rules.js").Table} Table */
@@ -27,6 +28,7 @@ import { EMPTY, Wire, exact, latin1 } from "./wire.js";
 /** @typedef {import("./contract.js").Reply} Reply */
 /** @typedef {import("./contract.js").Verdict} Verdict */
 /** @typedef {import("./network.js").NetworkControl} NetworkControl */
+/** @typedef {import("./trace-log.js").TraceLog} TraceLog */
 /** @typedef {(kind: string, data: Record<string, unknown>) => void} Report */
 
 /** Sends recorded while loading, at most; later ones are dropped with one warning. */
@@ -49,10 +51,10 @@ export class Page {
   pending = [];
   pendingSends = 0;
   warnedOverflow = false;
-  /** Tell the host page about every frame (while its devtools are open or it traces). */
+  /** Tell the host page's devtools about every frame (only while they are open). */
   tap = false;
-  /** Bytes of each sent payload told (the trace's payload limit; Infinity: all). */
-  tapBytes = 64;
+  /** @type {TraceLog | null} every frame, for the host page's trace, if it traces */
+  log = null;
   /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
   relay = null;
   /** @type {{ delivered: number, cut: boolean } | null} the run being handed to the app */
@@ -171,18 +173,21 @@ export class Page {
       const header = this.ahead.header(channel, core, bytes.length);
       if (header !== null) {
         this.wire?.post(header, bytes);
+        this.log?.sent(header, bytes);
         return;
       }
     }
     const result = thrown(this.ahead.call(this.endpoint, () => core.send(tag, length, bytes_ok)));
     if (typeof result === "string") {
       this.wire?.post(result, /** @type {Uint8Array} */ (bytes));
+      this.log?.sent(result, /** @type {Uint8Array} */ (bytes));
       if (this.tap) this.#tapOut(result, /** @type {Uint8Array} */ (bytes));
       return;
     }
     this.settle(result);
     if (result.header) {
       this.wire?.post(result.header, /** @type {Uint8Array} */ (bytes));
+      this.log?.sent(result.header, /** @type {Uint8Array} */ (bytes));
       if (this.tap) this.#tapOut(result.header, /** @type {Uint8Array} */ (bytes));
     } else if (result.log) console.error(`${PREFIX} ${result.log}`);
   }
@@ -215,6 +220,7 @@ export class Page {
           while (run.delivered < count && !run.cut) {
             const end = start + HEADER_SIZE + readNumber(message, start + LENGTH_AT);
             run.delivered += 1;
+            this.log?.received(message, start, end - start - HEADER_SIZE, DELIVERED);
             const current = this.current;
             if (current) RealtimeChannel.deliver(current, message.slice(start + HEADER_SIZE, end));
             start = end;
@@ -225,8 +231,11 @@ export class Page {
         if (step.done && !run.cut) return;
       } else {
         const { start, end } = step;
-        this.#judged(step.frame, message.subarray(start, start + HEADER_SIZE), () =>
-          message.slice(start + HEADER_SIZE, end),
+        this.#judged(
+          step.frame,
+          message.subarray(start, start + HEADER_SIZE),
+          end - start - HEADER_SIZE,
+          () => message.slice(start + HEADER_SIZE, end),
         );
         if (step.done) return;
       }
@@ -260,6 +269,7 @@ export class Page {
     const { DELIVER, NEEDS_PAYLOAD } = this.received;
     if (!this.tap && this.ahead.accept(endpoint, header, payload.length)) {
       // Decided ahead: data for the app, and no call.
+      this.log?.received(header, 0, payload.length, DELIVERED);
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
       return;
     }
@@ -272,10 +282,11 @@ export class Page {
     }
     if (verdict === DELIVER && !this.tap) {
       // The common case inline: data for the app, no devtools.
+      this.log?.received(header, 0, payload.length, DELIVERED);
       if (this.current) RealtimeChannel.deliver(this.current, exact(payload));
       return;
     }
-    this.#judged(verdict, header, () => exact(payload));
+    this.#judged(verdict, header, payload.length, () => exact(payload));
   }
 
   /**
@@ -283,22 +294,28 @@ export class Page {
    * when the network's delay ends or it releases the frame (the core judges it again
    * then), or not at all; answer a join; tell the devtools.
    * @param {Verdict} verdict
-   * @param {string | Uint8Array} header  the frame's header (for the devtools)
+   * @param {string | Uint8Array} header  the frame's header (for the devtools, the trace)
+   * @param {number} size  the payload's
    * @param {() => Uint8Array} payload  the payload, for the app: made when delivered
    */
-  #judged(verdict, header, payload) {
+  #judged(verdict, header, size, payload) {
     const { DELIVER } = this.received;
+    const log = this.log;
     let fate = "delivered";
     if (verdict === DELIVER) {
+      log?.received(header, 0, size, DELIVERED);
       if (this.current) RealtimeChannel.deliver(this.current, payload());
     } else if (typeof verdict === "number") {
-      // Tapped, a drop says why (below): this is a peer's announcement, taken in.
-      fate = this.tap ? "announcement" : "dropped";
+      // Told why a drop is (tapped, traced: below), this is a peer's announcement, taken in.
+      fate = this.tap || log ? "announcement" : "dropped";
+      log?.received(header, 0, size, ANNOUNCEMENT);
     } else if ("answer" in verdict) {
       this.wire?.post(verdict.answer, EMPTY); // the newcomer learns of us
       fate = "answered";
+      log?.received(header, 0, size, ANSWERED);
     } else if ("dropped" in verdict) {
       fate = `dropped: ${verdict.dropped}`;
+      log?.received(header, 0, size, DROPPED, log.reason(verdict.dropped));
     } else {
       const data = payload();
       const head = typeof header === "string" ? header : latin1(header);
@@ -307,16 +324,25 @@ export class Page {
         const endpoint = /** @type {PyEndpoint} */ (this.endpoint);
         const again = this.ahead.call(endpoint, () => endpoint.due(data.length));
         if (again === DELIVER && this.current) RealtimeChannel.deliver(this.current, data);
+        const dropped = typeof again === "object" && "dropped" in again ? again.dropped : null;
+        if (log) {
+          if (again === DELIVER) log.came(head, data.length, DELIVERED);
+          else log.came(head, data.length, DROPPED, dropped === null ? log.reason("?") : log.reason(dropped));
+        }
         if (this.tap) {
-          const why = typeof again === "object" && "dropped" in again ? `: ${again.dropped}` : "";
-          const now = again === DELIVER ? "delivered" : `dropped${why}`;
+          const now = again === DELIVER ? "delivered" : dropped === null ? "dropped" : `dropped: ${dropped}`;
           this.report("frame", { dir: "due", ...frameId(head, this.layout), size: data.length, fate: now });
         }
       });
+      if (log) {
+        if ("held" in verdict) log.received(head, 0, data.length, HELD);
+        else if (verdict.after.length > 1) log.received(head, 0, data.length, DUPLICATED, verdict.after[0]);
+        else log.received(head, 0, data.length, DELAYED, verdict.after[0]);
+      }
     }
     if (this.tap) {
       const head = typeof header === "string" ? header : latin1(header);
-      this.report("frame", { dir: "in", ...frameId(head, this.layout), size: payload().length, fate });
+      this.report("frame", { dir: "in", ...frameId(head, this.layout), size, fate });
     }
   }
 
@@ -325,7 +351,7 @@ export class Page {
    * @param {Uint8Array} payload
    */
   #tapOut(header, payload) {
-    const told = payload.slice(0, this.tapBytes);
+    const told = payload.slice(0, 64);
     this.report("frame", {
       dir: "out",
       ...frameId(header, this.layout),
@@ -340,7 +366,18 @@ export class Page {
    * @param {Record<string, unknown>} data
    */
   told(kind, data) {
-    if (this.tap) this.report(kind, data);
+    if (this.tap || this.log) this.report(kind, data);
+  }
+
+  /**
+   * Keep a record of every frame for the host page's trace (see trace-log.js), from now.
+   * @param {TraceLog} log
+   */
+  setTrace(log) {
+    this.interrupt();
+    this.log = log;
+    const endpoint = this.endpoint;
+    if (endpoint) this.ahead.call(endpoint, () => endpoint.set_trace(true));
   }
 
   /**
@@ -394,6 +431,7 @@ export class Page {
       },
       stats: proxy.stats,
       set_tap: proxy.set_tap,
+      set_trace: proxy.set_trace,
       header_size: proxy.header_size,
       channel_name: proxy.channel_name,
       rules_digest: proxy.rules_digest,
@@ -403,7 +441,8 @@ export class Page {
     this.endpoint = endpoint;
     this.state = "live";
     if (this.relay) proxy.set_dedupe(true); // frames come by two ways: each to the app once
-    if (this.tap) proxy.set_tap(true); // tapped from the start (a host page's trace)
+    if (this.tap) proxy.set_tap(true);
+    if (this.log) proxy.set_trace(true); // traced from the start (the host page traces)
     if (endpoint.rules_digest !== this.table.digest) {
       console.error(
         `${PREFIX} the Python core's rules (${endpoint.rules_digest}) are not the ones this webxdc.js was built with (${this.table.digest}); rebuild dist/`,
@@ -446,14 +485,12 @@ export class Page {
   }
 
   /**
-   * Report every frame to the host page, or stop (nothing per frame then).
+   * Report every frame to the host page's devtools, or stop (nothing per frame then).
    * @param {boolean} on
-   * @param {number} [bytes]  of each sent payload (64: what the devtools show)
    */
-  setTap(on, bytes = 64) {
+  setTap(on) {
     this.interrupt();
     this.tap = on;
-    this.tapBytes = bytes;
     const endpoint = this.endpoint;
     if (endpoint) this.ahead.call(endpoint, () => endpoint.set_tap(on));
   }

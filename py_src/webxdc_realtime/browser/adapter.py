@@ -168,6 +168,7 @@ class BrowserEndpoint:
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
         self._tap = False
+        self._trace = False
         # The glue's makers of the contract's objects (js_glue/webxdc/contract.js).
         self._run, self._frame = shapes.run, shapes.frame
         self._answer, self._after = shapes.answer, shapes.after
@@ -204,8 +205,12 @@ class BrowserEndpoint:
         self.endpoint.set_dedupe(bool(on))
 
     def set_tap(self, on: bool) -> None:
-        """Say why each dropped frame was dropped (for the devtools), or stop."""
+        """Judge frame by frame and say why each dropped frame was dropped (the devtools)."""
         self._tap = bool(on)
+
+    def set_trace(self, on: bool) -> None:
+        """Say why each dropped frame was dropped (the trace), runs of frames still whole."""
+        self._trace = bool(on)
 
     def join(self) -> Any:
         """``joinRealtimeChannel()``: a reply with the new ``channel``, or a JS error."""
@@ -290,7 +295,7 @@ class BrowserEndpoint:
             return self._after(to_js(list(event.delays)))
         if isinstance(event, Held):
             return self._held(event.held)
-        if self._tap and isinstance(event, Dropped):
+        if (self._tap or self._trace) and isinstance(event, Dropped):
             return self._dropped(event.reason.value)
         return _NOTHING
 

@@ -45,8 +45,9 @@ payload.length[, payload, now])``
 ``endpoint.set_network(json)``,            the network's conditions (see ``network.js``)
 ``network_change``, ``parse_network``,
 ``judge_update``
-``endpoint.stats(now)``, ``set_tap(on)``,  counters; tell the devtools why frames drop;
-``set_dedupe(on)``                         frames come two ways (a relay)
+``endpoint.stats(now)``, ``set_tap(on)``,  counters; tell the devtools why frames drop
+``set_trace(on)``, ``set_dedupe(on)``      (frame by frame), tell the trace (runs kept);
+                                           frames come two ways (a relay)
 ``channel.ahead``, ``sent_ahead``,          decisions made ahead (below)
 ``endpoint.ahead``, ``took_ahead``
 ``endpoint.close()``                       the page is gone: let go of its JS objects

@@ -182,7 +182,14 @@ class Sink:
             return None
         header = {**self.header, "dropped": self.header.get("dropped", 0) + self.dropped}
         header["limit"] = self.events.maxlen
-        return Trace(header, list(self.events))
+        # The page sends each peer's frames as it takes them: in order of time, here, and
+        # each received frame with its sender, once its send came too.
+        events = sorted(self.events, key=lambda e: e.get("t", 0))
+        senders = {e.get("id"): e["peer"] for e in events if e.get("kind") == "send"}
+        for event in events:
+            if event.get("kind") in ("receive", "due") and not event.get("from"):
+                event["from"] = senders.get(event.get("id"))
+        return Trace(header, events)
 
 
 @dataclass
