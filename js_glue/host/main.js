@@ -372,6 +372,8 @@ function tracing(app) {
 function traceHeader() {
   const peers = host.peers.map(({ addr, name }) => ({ addr, name }));
   const version = host.peers.map((p) => runtimeOf(p.addr)?.version).find(Boolean) ?? "unknown";
+  const instance = host.peers.map((p) => runtimeOf(p.addr)?.config?.instanceId).find(Boolean);
+  if (instance && host.trace) host.trace.about.instance = instance; // the peers' app instance
   return { peers, version };
 }
 

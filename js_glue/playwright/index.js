@@ -28,7 +28,9 @@
  */
 
 import { test as base, expect } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { PEER_NAME_PREFIX } from "../shared/host-page.js";
 
 export { expect };
@@ -45,6 +47,8 @@ const LOG_KEY = "__webxdcRealtimeLog";
  * @property {string} [profile]  host profile of every peer ("strict", "desktop", "mobile")
  * @property {string} [chat]  chat id of every peer
  * @property {string} [net]  the network every peer starts with, as `?net=` writes it
+ * @property {string} [netFrom]  a trace's file: the network its session ended with, its
+ *   seed too (the same frames meet the same fate; docs/TRACE.md)
  * @property {number} [timeout]  ms to wait for every peer to go live (default 60000)
  * @property {"off" | "on" | "retain-on-failure"} [trace]  attach the trace of each app's
  *   session (docs/TRACE.md) to the test's result, shown in Playwright's HTML report: for
@@ -477,6 +481,29 @@ export class WebxdcApp {
 }
 
 /**
+ * The network a trace's session ended with (its header's), as `?net=` takes it (JSON).
+ * @param {string} path  a trace (`.jsonl.gz`)
+ * @returns {string}
+ */
+export function netFrom(path) {
+  let header;
+  try {
+    const raw = readFileSync(path);
+    const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString("utf8");
+    header = JSON.parse(text.slice(0, text.indexOf("\n") >>> 0));
+  } catch (error) {
+    throw new Error(
+      `webxdc: netFrom: cannot read a trace from ${path}: ${/** @type {Error} */ (error).message}`,
+    );
+  }
+  if (header?.format !== "webxdc-realtime trace")
+    throw new Error(
+      `webxdc: netFrom: ${path} is not a webxdc-realtime trace (its first line says no "format")`,
+    );
+  return JSON.stringify(header.network ?? {});
+}
+
+/**
  * The host page's address: the URL given, with the host page's path if it has none, and
  * the settings the page gives its peers.
  * @param {string} given
@@ -572,6 +599,10 @@ export const test = base.extend(
         }
         used = true;
         trace = settings.trace ?? trace;
+        if (settings.netFrom !== undefined) {
+          if (settings.net !== undefined) throw new Error("webxdc: give net or netFrom, not both");
+          settings.net = netFrom(settings.netFrom);
+        }
         if (!TRACE_MODES.includes(trace))
           throw new Error(
             `webxdc: trace must be one of ${TRACE_MODES.join(", ")}, not ${JSON.stringify(trace)}`,

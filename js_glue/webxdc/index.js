@@ -80,7 +80,12 @@ const ownTrace =
     ? new Recorder({
         limit: config.traceLimit,
         payloadLimit: config.trace,
-        about: { app: document.title, chat: config.chatId, profile: config.profile },
+        about: {
+          app: document.title,
+          chat: config.chatId,
+          instance: config.instanceId,
+          profile: config.profile,
+        },
       })
     : null;
 const tellHost = hostLink(config.hosted, config.selfAddr);

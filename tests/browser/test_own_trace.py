@@ -39,7 +39,7 @@ def test_a_tab_asked_keeps_its_own_trace(fresh: Any, tmp_path: Path) -> None:
     path.write_bytes(base64.b64decode(ada.js(FILE)))
     trace = read(path)
     assert [p["addr"] for p in trace.header["peers"]] == ["ada@x"]
-    assert trace.header["chat"] == room
+    assert (trace.header["chat"], trace.header["instance"]) == (room, "/tests/browser/pages/")
     sent = [e for e in trace.events if e["kind"] == "send"]
     assert [(e["size"], base64.b64decode(e["payload"])) for e in sent] == [(3, b"\x01\x02\x03")]
     got = [e for e in trace.events if e["kind"] == "receive" and e["verdict"] == "delivered"]

@@ -211,6 +211,7 @@ def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
     assert command.said(f"written to {path}")
     trace = read(path)
     assert trace.header["app"] == "Pingboard" and trace.header["dropped"] == 0
+    assert (trace.header["chat"], trace.header["instance"]) == ("default", "/")
     sent = {(e["id"], e["seq"]): e for e in trace.events if e["kind"] == "send"}
     assert sum(1 for e in sent.values() if e["peer"] == ADA) == 20 + 10 + 1
     for addr in (ADA, BEN, CLEO):

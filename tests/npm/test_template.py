@@ -152,7 +152,7 @@ def test_the_fixture_says_what_it_reached_and_which_peer_is_not_live(
         project, "--config", "checks.config.ts", "--project", "chromium", env=env
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout, done.stdout
+    assert "6 passed" in done.stdout, done.stdout
 
 
 def test_a_failing_spec_has_its_trace_attached(

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { test, expect } from "webxdc-realtime/playwright";
 
 test("an address where nothing listens", async ({ webxdc }) => {
@@ -62,4 +64,18 @@ test("peers by name, added, reloaded and reset; the network's other changes", as
   await app.reset();
   await expect(ben.locator("#notes li")).toHaveCount(0);
   expect(await ben.evaluate(() => localStorage.getItem("kept"))).toBeNull();
+});
+
+test("the network a trace's session ended with, its seed too", async ({ webxdc }, testInfo) => {
+  const network = { seed: 9, all: { loss: 0.5 }, links: [], partitions: [], offline: {} };
+  const header = { format: "webxdc-realtime trace", version: 1, network };
+  const path = testInfo.outputPath("session.jsonl.gz");
+  writeFileSync(path, gzipSync(`${JSON.stringify(header)}\n{"kind":"end","events":0}\n`));
+  const app = await webxdc({ peers: 1, netFrom: path });
+  expect(await app.network.state()).toMatchObject({ seed: 9, all: { loss: 0.5 } });
+  const other = testInfo.outputPath("other.txt");
+  writeFileSync(other, "hello\n");
+  await expect(webxdc({ netFrom: other })).rejects.toThrow(
+    /^webxdc: netFrom: cannot read a trace from .*other\.txt: /,
+  );
 });
