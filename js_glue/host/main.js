@@ -22,14 +22,14 @@
  *
  * Exposes `window.host` for tests and tools: `peers`, `chat`, `addPeer()`, `reset()`,
  * `runtime` (the lender: `peers()`, `pyodide()`), `trace` (the recorder, or null),
- * `traceFile()` (the trace as a gzip Blob).
+ * `traceFile()` (the trace as a gzip Blob), `traceBase64()` (its bytes, for test tools).
  */
 
 import { el } from "../shared/dom.js";
 import { COLOURS, NAMES, PEER_NAME_PREFIX, PEER_SETTINGS, RELOAD_CHANNEL } from "../shared/host-page.js";
 import { lendRuntime } from "../runtime-share/share.js";
 import { Devtools, describe } from "../devtools/index.js";
-import { DEFAULT_LIMIT, DEFAULT_PAYLOAD_LIMIT, Recorder } from "../trace/recorder.js";
+import { DEFAULT_LIMIT, DEFAULT_PAYLOAD_LIMIT, Recorder, base64 } from "../trace/recorder.js";
 
 const PEERS_KEY = "webxdc-realtime/host/peers";
 const APP_PAGE = "/index.html"; // the app, at the root of this origin as in a messenger
@@ -68,6 +68,7 @@ const host = {
   /** @type {Recorder | null} the session's trace, unless `?trace=off` */
   trace: null,
   traceFile,
+  traceBase64,
 };
 /** @type {any} */ (window).host = host;
 
@@ -383,6 +384,12 @@ async function traceFile() {
   collect();
   const { peers, version } = traceHeader();
   return host.trace.blob(peers, version);
+}
+
+/** @returns {Promise<string | null>} the trace's file as base64 (for the test tools) */
+async function traceBase64() {
+  const blob = await traceFile();
+  return blob && base64(new Uint8Array(await blob.arrayBuffer()));
 }
 
 /** Download the trace (the *Save trace* button). */

@@ -457,15 +457,8 @@ export class WebxdcApp {
    * @returns {Promise<Buffer | null>}
    */
   async traceFile() {
-    const data = await this.page.evaluate(async () => {
-      const blob = await /** @type {any} */ (window).host.traceFile?.();
-      if (!blob) return null;
-      const bytes = new Uint8Array(await blob.arrayBuffer());
-      let text = "";
-      for (let i = 0; i < bytes.length; i += 0x8000)
-        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return btoa(text);
-    });
+    /** @type {string | null} */
+    const data = await this.page.evaluate(() => /** @type {any} */ (window).host.traceBase64?.() ?? null);
     return data === null ? null : Buffer.from(data, "base64");
   }
 

@@ -265,8 +265,11 @@ export function said({ verdict, reason, ms }) {
   return String(verdict);
 }
 
-/** @param {Uint8Array} bytes */
-function base64(bytes) {
+/**
+ * Bytes as base64 (a payload in a trace; a trace handed to a test).
+ * @param {Uint8Array} bytes
+ */
+export function base64(bytes) {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000)
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

@@ -11,6 +11,7 @@
  * changes), goes to the host page as before (host-link.js); only frames are kept here.
  */
 
+import { base64 } from "../trace/recorder.js";
 import { readNumber } from "./frame.js";
 
 /** The trace's verdicts, by code (0: a frame sent). */
@@ -198,12 +199,4 @@ export class TraceLog {
     this.taken = this.next;
     return { events, missed };
   }
-}
-
-/** @param {Uint8Array} bytes */
-function base64(bytes) {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
 }

@@ -24,6 +24,12 @@ def test_the_ping_reaches_cleo(webxdc_app):
     ada.evaluate("fixture.send('before the heal')")
     ben.wait_for("fixture.pings.length === 1")
     assert cleo.evaluate("fixture.pings") == ["before the heal"], "on purpose"
+
+
+def test_its_page_is_gone(webxdc_app):
+    app = webxdc_app({str(PINGBOARD)!r}, peers=1)
+    app.page.close()
+    assert False, "gone on purpose"
 """
 
 
@@ -42,6 +48,9 @@ def test_a_failing_test_leaves_its_trace_named_in_its_report(tmp_path: Path) -> 
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 failed" in done.stdout and "INTERNALERROR" not in done.stdout, done.stdout
+    # A trace that cannot be kept is said so; the test's own failure stands.
+    assert "could not be kept: " in done.stdout
     assert "on purpose" in done.stdout
     assert "webxdc-realtime trace" in done.stdout  # the report's section
     named = re.search(

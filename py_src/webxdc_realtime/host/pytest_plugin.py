@@ -102,17 +102,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     runs = item.stash.get(_RUNS, [])
     mode = item.config.getoption("webxdc_trace")
     if runs and report.failed and mode != "off" and report.when in ("setup", "call"):
-        kept = [_keep_trace(run, item) for run in runs if not run.traced]
-        said = "\n".join(
-            f"{path}  (webxdc-realtime trace {path} --summary)" for path in kept if path
-        )
+        said = "\n".join(_keep_trace(run, item) for run in runs if not run.traced)
         if said:
             report.sections.append(("webxdc-realtime trace", said))
     return report
 
 
-def _keep_trace(run: AppRun, item: pytest.Item) -> Path | None:
-    """Save ``run``'s trace in pytest's temporary folder; its path, or None if it has none."""
+def _keep_trace(run: AppRun, item: pytest.Item) -> str:
+    """Save ``run``'s trace in pytest's temporary folder; say where, or why not ("": none)."""
     factory = item.config._tmp_path_factory  # type: ignore[attr-defined]  # pytest's own
     name = re.sub(r"[^\w.-]+", "_", item.name)[:60]
     folder = factory.getbasetemp() / "webxdc-traces"
@@ -120,7 +117,11 @@ def _keep_trace(run: AppRun, item: pytest.Item) -> Path | None:
     index = item.stash.get(_RUNS, []).index(run)
     path = folder / f"{name}-{index}.jsonl.gz"
     run.traced = True
-    return path if run.save_trace(path) else None
+    try:
+        saved = run.save_trace(path)
+    except Exception as error:  # the page may be gone: the test's own failure stands
+        return f"the trace of {run.url} could not be kept: {error}".splitlines()[0]
+    return f"{path}  (webxdc-realtime trace {path} --summary)" if saved else ""
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -361,17 +362,7 @@ class AppRun:
 
         Returns False if the host page keeps none (its URL said ``?trace=off``).
         """
-        data = self.page.evaluate(
-            """async () => {
-              const blob = await host.traceFile();
-              if (!blob) return null;
-              const bytes = new Uint8Array(await blob.arrayBuffer());
-              let text = "";
-              for (let i = 0; i < bytes.length; i += 0x8000)
-                text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-              return btoa(text);
-            }"""
-        )
+        data = self.page.evaluate("host.traceBase64()")
         if data is None:
             return False
         Path(path).write_bytes(base64.b64decode(data))
@@ -472,10 +463,8 @@ def webxdc_app(
         for run in runs:
             try:
                 if pytestconfig.getoption("webxdc_trace") == "on" and not run.traced:
-                    path = _keep_trace(run, request.node)
-                    if path:
-                        request.node.add_report_section(
-                            "teardown", "webxdc-realtime trace", f"{path}"
-                        )
+                    said = _keep_trace(run, request.node)
+                    if said:
+                        request.node.add_report_section("teardown", "webxdc-realtime trace", said)
             finally:
                 run.close()
