@@ -458,9 +458,13 @@ async function start() {
     $("tools").classList.toggle("quiet", !devtools.open);
   });
   render();
-  if (host.app.liveReload) {
-    reloads = new BroadcastChannel(RELOAD_CHANNEL);
-    new EventSource("events").addEventListener("reload", reloadPeers);
+  if (host.app.liveReload || (host.trace && host.app.traceToCommand)) {
+    const events = new EventSource("events");
+    if (host.app.liveReload) {
+      reloads = new BroadcastChannel(RELOAD_CHANNEL);
+      events.addEventListener("reload", reloadPeers);
+    }
+    events.addEventListener("trace", sendTrace); // the command stops: what is left
   }
 }
 

@@ -396,6 +396,8 @@ async def _serve(args: argparse.Namespace, source: Files | DevServer, runtime: P
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if args.trace:
+            await host.last_trace()  # what the page recorded since its last second
         await server.stop()
         if args.trace:
             progress.say(_write_trace(host.trace, args.trace))

@@ -16,7 +16,8 @@ path                              what
 ``/_webxdc-realtime/host/...``    the host page's script and style
 ``/_webxdc-realtime/app.json``    the app's name and icon, the peers to start, the profile
 ``/_webxdc-realtime/status``      POSTed by the host page: how many peers are live
-``/_webxdc-realtime/events``      server-sent events: ``reload`` when the app changed
+``/_webxdc-realtime/events``      server-sent events: ``reload`` when the app changed,
+                                  ``trace`` when the command stops (send what is left)
 ``/_webxdc-realtime/trace``       POSTed by the host page each second (``run --trace``): what
                                   it recorded since (see :mod:`.trace`)
 ``/_webxdc-realtime/...``         our runtime (``dist/``): Pyodide, the snapshot, the wheel
@@ -298,6 +299,21 @@ class Host:
         for listener in self._listeners:
             listener.put_nowait("reload")
         return len(self._listeners)
+
+    async def last_trace(self, timeout: float = 2.0) -> None:
+        """Ask every open host page for the rest of its trace, and wait until one sends it.
+
+        ``run --trace`` is stopping: what the page recorded since its last second would be
+        lost. Waits at most ``timeout`` seconds.
+        """
+        if self.trace is None or not self._listeners:
+            return
+        before = self.trace.posts
+        for listener in self._listeners:
+            listener.put_nowait("trace")
+        deadline = time.monotonic() + timeout
+        while self.trace.posts == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     def _close_listeners(self) -> None:
         for listener in self._listeners:

@@ -164,6 +164,7 @@ class Sink:
         self.header: dict[str, Any] | None = None
         self.events: deque[Event] = deque(maxlen=limit)
         self.dropped = 0
+        self.posts = 0  # parts taken: the command waits for the last one when it stops
 
     def take(self, body: dict[str, Any]) -> None:
         """Take one POST of the host page: ``{header, events, missed}``."""
@@ -175,6 +176,7 @@ class Sink:
         overflow = max(0, len(self.events) + len(events) - maxlen)
         self.dropped += overflow + int(body.get("missed", 0))
         self.events.extend(e for e in events if isinstance(e, dict))
+        self.posts += 1
 
     def trace(self) -> Trace | None:
         """Return the trace so far, or None if the host page sent nothing."""
