@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,6 +96,13 @@ def firefox(playwright: Any) -> Iterator[Any]:
 def browser(request: pytest.FixtureRequest) -> Any:
     """Each engine in turn: a test that takes this runs in Chromium and in Firefox."""
     return request.getfixturevalue(request.param)
+
+
+def node_tests(path: Path, passes: int) -> None:
+    """Run a module of `node --test` (the glue's parts alone, no page): all pass, this many."""
+    done = subprocess.run(["node", "--test", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"# pass {passes}" in done.stdout, done.stdout
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -52,11 +52,6 @@ export class Recorder {
     this.about = about;
   }
 
-  /** How many bytes of a payload a peer should report: its `tap` option. */
-  get preview() {
-    return this.payloadLimit;
-  }
-
   /**
    * Take one report of a peer (the host page's message), as an event; null if it is none
    * of the trace's.

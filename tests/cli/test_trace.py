@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from conftest import node_tests
 from webxdc_realtime.host.trace import (
     FORMAT,
     VERSION,
@@ -148,14 +149,7 @@ def test_a_minute_at_a_thousand_frames_a_second_stays_within_the_bound() -> None
 
 def test_the_host_pages_recorder_alone_in_node() -> None:
     """Its ring's bound (a minute at 1000 frames a second), payloads, fates; the replay."""
-    done = subprocess.run(
-        ["node", "--test", str(Path(__file__).with_name("trace-recorder.test.mjs"))],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "# pass 3" in done.stdout, done.stdout
+    node_tests(Path(__file__).with_name("trace-recorder.test.mjs"), passes=3)
 
 
 @pytest.mark.browser

@@ -4,7 +4,6 @@ crosses the network is logged and drawn, and closed they cost nothing per frame.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from cli.conftest import PINGBOARD
+from conftest import node_tests
 
 pytestmark = pytest.mark.browser
 
@@ -161,11 +161,4 @@ def test_the_log_exports_and_imports_as_json(webxdc_app: Any) -> None:
 
 def test_the_model_and_the_diagram_alone_in_node() -> None:
     """The devtools' model and diagram have no page of their own: tested alone, in Node."""
-    done = subprocess.run(
-        ["node", "--test", str(Path(__file__).with_name("devtools-model.test.mjs"))],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "# pass 5" in done.stdout, done.stdout
+    node_tests(Path(__file__).with_name("devtools-model.test.mjs"), passes=5)
