@@ -121,6 +121,9 @@ function keepLog({ prefix, key }) {
   );
 }
 
+/** The private name of `Peer`'s lookup of its frame through its iframe element. */
+const FIND = Symbol("find");
+
 /** One peer of the app: an iframe of the host page. */
 export class Peer {
   /**
@@ -144,9 +147,14 @@ export class Peer {
     return `section[data-addr="${this.addr}"] iframe`;
   }
 
+  /** Its frame as last found through its iframe element (see `frame`). */
+  #found = /** @type {import("@playwright/test").Frame | null} */ (null);
+
   /**
-   * The app as this peer sees it, a Playwright `Frame` (the same frame across reloads;
-   * found by the name the host page gave it, which Chromium and Firefox both report).
+   * The app as this peer sees it, a Playwright `Frame` (the same frame across reloads).
+   * Found by the name the host page gave it, or else as its iframe element's content frame,
+   * found when the peer went live: Firefox's WebDriver BiDi reads a frame's name a moment
+   * after the frame appears, and may miss it.
    * @returns {import("@playwright/test").Frame}
    */
   get frame() {
@@ -158,9 +166,27 @@ export class Peer {
         return false;
       }
     });
-    if (!frame)
-      throw new Error(`webxdc: ${this} has no frame in the host page (removed, or in a tab of its own)`);
-    return frame;
+    if (frame) return frame;
+    if (this.#found && !this.#found.isDetached()) return this.#found;
+    throw new Error(`webxdc: ${this} has no frame in the host page (removed, or in a tab of its own)`);
+  }
+
+  /** Find this peer's frame through its iframe element, for `frame` to fall back on. */
+  async [FIND]() {
+    const element = await this.app.page.$(this.#selector);
+    this.#found = (await element?.contentFrame()) ?? null;
+    await element?.dispose();
+    return this;
+  }
+
+  /** `frame`, looked up again through its iframe element if it is not found (brought back). */
+  async #current() {
+    try {
+      return this.frame;
+    } catch {
+      await this[FIND]();
+      return this.frame;
+    }
   }
 
   /**
@@ -203,8 +229,9 @@ export class Peer {
    * @param {A} [arg]
    * @returns {Promise<R>}
    */
-  evaluate(fn, arg) {
-    return /** @type {Promise<R>} */ (this.frame.evaluate(/** @type {any} */ (fn), arg));
+  async evaluate(fn, arg) {
+    const frame = await this.#current();
+    return /** @type {R} */ (await frame.evaluate(/** @type {any} */ (fn), arg));
   }
 
   /**
@@ -216,7 +243,9 @@ export class Peer {
    * @returns {Promise<R>}
    */
   async waitFor(fn, arg, { timeout = 30_000 } = {}) {
-    const handle = await this.frame.waitForFunction(/** @type {any} */ (fn), arg, { timeout, polling: 50 });
+    const handle = await (
+      await this.#current()
+    ).waitForFunction(/** @type {any} */ (fn), arg, { timeout, polling: 50 });
     return /** @type {R} */ (await handle.jsonValue());
   }
 
@@ -413,6 +442,7 @@ export class WebxdcApp {
    */
   async #why(state, what) {
     const peer = new Peer(this, state);
+    await peer[FIND]().catch(() => null);
     /** @type {string[] | null} */
     let log = null;
     try {
@@ -446,7 +476,7 @@ export class WebxdcApp {
     const count = this.peers.length + 1;
     await this.page.click("#add");
     const states = await this.waitLive({ timeout, count });
-    const peer = new Peer(this, states[states.length - 1]);
+    const peer = await new Peer(this, states[states.length - 1])[FIND]();
     this.peers.push(peer);
     return peer;
   }
@@ -549,7 +579,7 @@ export async function openApp(page, url, timeout) {
     Number(new URL(url).searchParams.get("peers")) ||
     (await page.evaluate(() => /** @type {any} */ (window).host.app.peers));
   const states = await app.waitLive({ timeout, count: wanted });
-  app.peers = states.map((state) => new Peer(app, state));
+  app.peers = await Promise.all(states.map((state) => new Peer(app, state)[FIND]()));
   return app;
 }
 
