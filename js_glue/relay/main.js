@@ -19,16 +19,20 @@ import { wsconnect } from "@nats-io/nats-core";
 
 /**
  * @param {object} options
- * @param {string[]} options.servers  ws:// URLs, without the token
- * @param {string | undefined} options.token
+ * @param {string[]} options.servers  ws:// URLs, without credentials
+ * @param {string} [options.token]  a token (every chat)
+ * @param {string} [options.user]  or a chat's credentials (`relay --chat`)
+ * @param {string} [options.pass]
  * @param {string} options.name  how the servers see this connection
  * @param {(status: RelayStatus) => void} options.onStatus
  * @returns {Promise<RelayClient>}
  */
-export async function connect({ servers, token, name, onStatus }) {
+export async function connect({ servers, token, user, pass, name, onStatus }) {
   const nc = await wsconnect({
     servers,
     token,
+    user,
+    pass,
     name,
     noEcho: true, // our own frames: the core would drop them anyway
     maxReconnectAttempts: -1,

@@ -2,7 +2,8 @@
 /**
  * Peers beyond one browser: the page's link to a relay (NATS servers, see
  * `webxdc_realtime/relay.py`), set with `?relay=ws://host:port[,ws://...]` (a token as
- * `ws://TOKEN@host:port`), `data-relay`, or `webxdc-realtime run APP --relay`.
+ * `ws://TOKEN@host:port`, a chat's credentials as `ws://USER:PASSWORD@host:port`),
+ * `data-relay`, or `webxdc-realtime run APP --relay`.
  *
  * The client is loaded only then (dist/relay.mjs). Frames and updates go out by
  * BroadcastChannel and by the relay, and come in by both: the core delivers each once. A
@@ -15,24 +16,27 @@
 const PREFIX = "webxdc realtime: relay";
 
 /**
- * Read `?relay=`: servers without their token, and the token.
+ * Read `?relay=`: servers without their credentials, and those: a token (every chat), or a
+ * chat's user and password (`webxdc-realtime relay --chat`: `ws://USER:PASSWORD@host:port`).
  * @param {string} value
- * @returns {{ servers: string[], token: string | undefined }}
+ * @returns {{ servers: string[], token?: string, user?: string, pass?: string }}
  */
 export function readRelay(value) {
-  /** @type {string | undefined} */
-  let token;
+  /** @type {{ token?: string, user?: string, pass?: string }} */
+  let auth = {};
   const servers = value
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
       const url = new URL(s);
-      if (url.username) token = decodeURIComponent(url.username);
+      if (url.password)
+        auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+      else if (url.username) auth = { token: decodeURIComponent(url.username) };
       url.username = url.password = "";
       return url.href.replace(/\/$/, "");
     });
-  return { servers, token };
+  return { servers, ...auth };
 }
 
 export class RelayLink {
@@ -57,12 +61,12 @@ export class RelayLink {
    * @param {string} baseUrl  where relay.mjs is
    */
   async start(baseUrl) {
-    const { servers, token } = readRelay(this.value);
+    const { servers, ...auth } = readRelay(this.value);
     try {
       const { connect } = await import(/* @vite-ignore */ baseUrl + "relay.mjs");
       this.client = await connect({
         servers,
-        token,
+        ...auth,
         name: "webxdc-realtime page",
         onStatus: (/** @type {import("../relay/main.js").RelayStatus} */ s) => this.#status(s),
       });
@@ -91,6 +95,13 @@ export class RelayLink {
     } else if (s.type === "close") {
       this.status = "closed";
       if (s.error) console.error(`${PREFIX}: closed: ${s.error}`);
+    } else if (s.type === "error" && /permissions violation/i.test(s.error ?? "")) {
+      // Credentials of another chat (`relay --chat`): the servers keep this one's subjects.
+      this.status = "refused";
+      console.error(
+        `${PREFIX}: the relay refused this chat to these credentials: they are another chat's ` +
+          `(\`webxdc-realtime relay --chat\` prints each chat's). It said: ${s.error}`,
+      );
     } else if (s.type === "error" && s.error) {
       console.error(`${PREFIX}: ${s.error}`);
     }

@@ -73,6 +73,75 @@ def test_updates_travel_through_the_relay_too(relay: Relay, browser_page: Any) -
     }
 
 
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
+def test_a_python_peer_and_a_page_share_updates_and_frames(relay: Relay, browser_page: Any) -> None:
+    from webxdc_realtime.host.peer import Joined, Peer, Update
+
+    page = browser_page(relayed(relay, "bot", "api.html", "web@x"))
+    assert wait_for(lambda: page.js("U.ready"))
+    seen: list[Any] = []
+    ready = threading.Event()
+
+    async def bot() -> None:
+        async with Peer(relay.nats_urls[0], "bot", INSTANCE, addr="bot@py") as peer:
+            ready.set()
+            async for event in peer.events():
+                seen.append(event)
+                if isinstance(event, Update) and event.sender == "web@x":
+                    await peer.send_update({"payload": {"echo": event.update["payload"]}})
+                if isinstance(event, Joined):
+                    await peer.send(b"welcome " + event.addr.encode())
+                if len(seen) >= 4:  # the page's update, our echo, its join
+                    return
+
+    thread = threading.Thread(target=lambda: asyncio.run(asyncio.wait_for(bot(), 30)))
+    thread.start()
+    assert ready.wait(15)
+    page.js("webxdc.sendUpdate({payload: 'hello bot'})")
+    assert wait_for(lambda: page.js("U.got.length") == 2, timeout=15)
+    assert page.js("U.got[1]") == {"payload": {"echo": "hello bot"}, "serial": 2, "max_serial": 2}
+    page.js(
+        "T = {got: []}; window.ch = webxdc.joinRealtimeChannel();"
+        "ch.setListener((d) => T.got.push(new TextDecoder().decode(d)))"
+    )
+    assert wait_for(lambda: page.js("T.got") == ["welcome web@x"], timeout=15)
+    page.js("ch.leave()")
+    thread.join(timeout=15)
+    assert not thread.is_alive()
+    assert [type(e).__name__ for e in seen] == ["Update", "Update", "Joined", "Left"]
+
+
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
+def test_a_page_with_a_chats_credentials_gets_that_chat_and_is_refused_another(
+    browser_page: Any,
+) -> None:
+    from webxdc_realtime.host.peer import Peer
+
+    with Relay(chats=["A", "B"]) as relay:
+        inside = browser_page(relayed(relay.ws_urls_for("A")[0], "A", addr="in@x"))
+        astray = browser_page(relayed(relay.ws_urls_for("A")[0], "B", addr="astray@x"))
+        inside.js("T.join()")
+        astray.js("T.join()")
+        assert wait_for(lambda: astray.js("webxdcRealtime.relay.status") == "refused")
+        assert astray.said("error", "refused this chat to these credentials")
+
+        async def peers() -> None:
+            async with (
+                Peer(relay.nats_urls_for("A")[0], "A", INSTANCE, addr="bot-a@py") as a,
+                Peer(relay.nats_urls_for("B")[0], "B", INSTANCE, addr="bot-b@py") as b,
+            ):
+                await a.send(b"for A")
+                await b.send(b"for B")
+                await asyncio.sleep(0.5)
+
+        thread = threading.Thread(target=lambda: asyncio.run(asyncio.wait_for(peers(), 20)))
+        thread.start()
+        thread.join(timeout=25)
+        assert wait_for(lambda: inside.js("T.texts()") == ["for A"])
+        assert astray.js("T.texts()") == []
+        assert inside.js("webxdcRealtime.relay.status") == "connected"
+
+
 def test_a_page_with_both_ways_gets_each_frame_once(
     relay: Relay, browser_page: Any, browser: Any
 ) -> None:

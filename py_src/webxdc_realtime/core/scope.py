@@ -20,6 +20,10 @@ _DOMAIN: Final = b"webxdc-realtime/1"
 CHANNEL_NAME_PREFIX: Final = "webxdc-realtime/1/"
 UPDATES_NAME_PREFIX: Final = "webxdc-updates/1/"
 NETWORK_NAME_PREFIX: Final = "webxdc-network/1/"
+RELAY_PREFIX: Final = "webxdc-realtime.1"
+"""The relay's subjects of frames: ``webxdc-realtime.1.<chat topic>.<topic>``."""
+UPDATES_PREFIX: Final = "webxdc-updates.1"
+"""The relay's subjects of updates: ``webxdc-updates.1.<chat topic>.<topic>``."""
 
 
 def _length_prefixed(text: str) -> bytes:
@@ -66,6 +70,7 @@ class Scope:
     channel_name: str = field(init=False, repr=False)
     updates_name: str = field(init=False, repr=False)
     network_name: str = field(init=False, repr=False)
+    chat_topic: str = field(init=False, repr=False)
     relay_subject: str = field(init=False, repr=False)
     relay_updates_subject: str = field(init=False, repr=False)
 
@@ -82,5 +87,29 @@ class Scope:
         object.__setattr__(self, "channel_name", CHANNEL_NAME_PREFIX + digest.hex())
         object.__setattr__(self, "updates_name", UPDATES_NAME_PREFIX + digest.hex())
         object.__setattr__(self, "network_name", NETWORK_NAME_PREFIX + digest.hex())
-        object.__setattr__(self, "relay_subject", "webxdc-realtime.1." + digest.hex())
-        object.__setattr__(self, "relay_updates_subject", "webxdc-updates.1." + digest.hex())
+        chat = chat_topic(self.chat_id)
+        object.__setattr__(self, "chat_topic", chat)
+        object.__setattr__(self, "relay_subject", f"{RELAY_PREFIX}.{chat}.{digest.hex()}")
+        object.__setattr__(self, "relay_updates_subject", f"{UPDATES_PREFIX}.{chat}.{digest.hex()}")
+
+
+def chat_topic(chat_id: str) -> str:
+    """Return the hash of a chat alone (hex), the relay subjects' first part after the prefix.
+
+    The relay's subjects are ``<prefix>.<chat topic>.<topic>``: a NATS permission on
+    ``<prefix>.<chat topic>.>`` lets its holder into every app instance of one chat and no
+    other chat (``webxdc-realtime relay --chat``).
+
+    Parameters
+    ----------
+    chat_id : str
+        The chat.
+
+    Returns
+    -------
+    str
+        Hex of ``TOPIC_SIZE`` bytes.
+    """
+    return (
+        hashlib.sha256(_DOMAIN + b"/chat" + _length_prefixed(chat_id)).digest()[:TOPIC_SIZE].hex()
+    )

@@ -224,7 +224,17 @@ def _parser() -> argparse.ArgumentParser:
     relay.add_argument(
         "--nats-port", type=int, default=NATS_PORT, help=f"first NATS port (default {NATS_PORT})"
     )
-    relay.add_argument("--token", help="clients must present it (generated off loopback)")
+    relay.add_argument(
+        "--token", help="clients must present it, one key to every chat (generated off loopback)"
+    )
+    relay.add_argument(
+        "--chat",
+        action="append",
+        default=[],
+        metavar="CHAT",
+        help="make credentials for this chat, which let their holder into it and no other "
+        "chat (repeat for more; then there is no token for all chats)",
+    )
     relay.add_argument(
         "--tls-cert", metavar="PEM", help="serve wss:// to pages and TLS to terminals with it"
     )
@@ -505,23 +515,30 @@ def _relay(args: argparse.Namespace, stopping: list[int], wake: int) -> int:
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
             insecure=args.insecure,
+            chats=args.chat,
         ).start()
     except RelayError as error:
         print(f"webxdc-realtime: {error}", file=sys.stderr)
         return 2
     try:
-        where = "this machine only" if servers.loopback else f"{args.listen}, with a token"
+        key = "a chat's credentials" if servers.grants else "a token"
+        where = "this machine only" if servers.loopback else f"{args.listen}, with {key}"
         how = "over TLS" if servers.tls else "in clear (no TLS)"
         _say(f"relay of {args.cluster} NATS server(s), reachable from {where}, {how}")
-        for server, ws, nats in zip(
-            servers.servers, servers.ws_urls, servers.nats_urls, strict=True
-        ):
+        for server in servers.servers:
             pid = server.process.pid if server.process else "?"
-            _say(f"  server {server.index}: {ws} (pages), {nats} (terminal), pid {pid}")
-        pages = ",".join(servers.ws_urls)
-        _say(f"pages: add ?relay={pages} to the app's address,")
-        _say(f"  or: webxdc-realtime run APP --relay {pages}")
-        _say(f"terminal: webxdc-realtime listen --relay {','.join(servers.nats_urls)}")
+            _say(
+                f"  server {server.index}: WebSocket port {server.ws_port} (pages), "
+                f"NATS port {server.client_port} (terminal), pid {pid}"
+            )
+        for chat in servers.grants or [None]:
+            pages = ",".join(servers.ws_urls_for(chat))
+            if chat is not None:
+                _say(f"chat {chat!r} (these credentials let into it and no other chat):")
+            _say(f"  pages: add ?relay={pages} to the app's address,")
+            _say(f"    or: webxdc-realtime run APP --relay {pages}")
+            terminals = ",".join(servers.nats_urls_for(chat))
+            _say(f"  terminal: webxdc-realtime listen --relay {terminals}")
         _say("Ctrl-C stops")
         while not stopping:
             select.select([wake], [], [], 0.5)

