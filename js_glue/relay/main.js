@@ -3,7 +3,7 @@
  * The relay's client in the page: the NATS project's own (`@nats-io/nats-core`, its
  * WebSocket connect), bundled on its own as dist/relay.mjs, which only pages with a relay
  * load (js_glue/webxdc/relay-link.js imports it). It reconnects by itself, to another server of
- * the cluster if there is one, and says so through `onStatus`.
+ * the cluster if there is one (given, or learnt from the cluster), and says so through `onStatus`.
  */
 import { wsconnect } from "@nats-io/nats-core";
 
@@ -37,7 +37,10 @@ export async function connect({ servers, token, user, pass, name, onStatus }) {
     noEcho: true, // our own frames: the core would drop them anyway
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
-    ignoreClusterUpdates: true, // the servers given are those the page can reach
+    // The cluster's other servers, as they advertise themselves (`webxdc-realtime relay`
+    // makes them advertise the address pages reach): given one server, the page fails
+    // over to the others too.
+    ignoreClusterUpdates: false,
   });
   (async () => {
     for await (const status of nc.status()) {

@@ -50,6 +50,10 @@ export class RelayLink {
   client = null;
   /** @type {Array<() => void>} subscriptions asked for before the connection */
   waiting = [];
+  /** @type {Array<[string, Uint8Array]>} what must not be lost (updates), kept while away */
+  held = [];
+  /** @type {Array<() => void>} called on each connection and reconnection */
+  onConnected = [];
 
   /** @param {string} value  `?relay=` */
   constructor(value) {
@@ -81,6 +85,13 @@ export class RelayLink {
     this.server = /** @type {import("../relay/main.js").RelayClient} */ (this.client).server;
     console.info(`${PREFIX}: connected to ${this.server}`);
     for (const subscribe of this.waiting.splice(0)) subscribe();
+    this.#connected();
+  }
+
+  /** Connected, or again: send what was kept meanwhile, then tell who wants to know. */
+  #connected() {
+    for (const [subject, data] of this.held.splice(0)) this.client?.publish(subject, data);
+    for (const call of this.onConnected) call();
   }
 
   /** @param {import("../relay/main.js").RelayStatus} s */
@@ -92,6 +103,7 @@ export class RelayLink {
       this.status = "connected";
       this.server = s.server ?? this.server;
       console.info(`${PREFIX}: reconnected to ${this.server}`);
+      this.#connected();
     } else if (s.type === "close") {
       this.status = "closed";
       if (s.error) console.error(`${PREFIX}: closed: ${s.error}`);
@@ -108,7 +120,8 @@ export class RelayLink {
   }
 
   /**
-   * Send frames (or an update) to the relay, if it is there now.
+   * Send frames to the relay, if it is there now: frames sent while it is away are
+   * dropped (the channel is ephemeral) and counted.
    * @param {string} subject
    * @param {Uint8Array} data  not kept: copied now
    * @param {number} [frames]  how many frames `data` holds (a message of frames), for the counts
@@ -120,6 +133,16 @@ export class RelayLink {
     }
     this.client.publish(subject, data.slice());
     this.sent += frames;
+  }
+
+  /**
+   * Send what must not be lost (an update): now, or once the relay is back.
+   * @param {string} subject
+   * @param {Uint8Array} data  kept as it is
+   */
+  publishKept(subject, data) {
+    if (this.status === "connected" && this.client) this.client.publish(subject, data);
+    else if (this.status !== "refused" && this.status !== "closed") this.held.push([subject, data]);
   }
 
   /**

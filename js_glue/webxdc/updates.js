@@ -48,6 +48,8 @@ export class Updates {
   /** @type {import("./relay-link.js").RelayLink | null} peers beyond this browser, if any */
   relay = null;
   relaySubject = "";
+  /** Stop asking for updates on reconnection (the page is going). */
+  unsync = () => {};
 
   /**
    * @param {string} selfAddr
@@ -174,6 +176,7 @@ export class Updates {
         // not JSON: not a record of ours; the core would drop it anyway
       }
     });
+    if (this.relay) this.#sync(this.relay, endpoint.relay_sync_subject);
     for (const call of this.pending.splice(0)) call();
   }
 
@@ -196,10 +199,36 @@ export class Updates {
     if (this.tap) this.report("update-in", { uid, from: sender, fate });
   }
 
+  /**
+   * Updates are kept, not ephemeral: a peer that was away from the relay, or joins it
+   * later, asks each peer for its own updates (the sync subject) when it connects, and
+   * gets them once (the core knows each by its id). Requests that come together get one
+   * answer, a quarter second later.
+   * @param {import("./relay-link.js").RelayLink} relay
+   * @param {string} subject
+   */
+  #sync(relay, subject) {
+    let answering = false;
+    relay.subscribe(subject, () => {
+      if (answering) return;
+      answering = true;
+      setTimeout(() => {
+        answering = false;
+        for (const record of this.core?.own() ?? [])
+          relay.publishKept(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
+      }, 250);
+    });
+    const ask = () => relay.publishKept(subject, new Uint8Array(0));
+    relay.onConnected.push(ask);
+    this.unsync = () => relay.onConnected.splice(relay.onConnected.indexOf(ask) >>> 0, 1);
+    if (relay.status === "connected") ask();
+  }
+
   /** The page is going and its runtime stays (the host page's): let the core's log go. */
   release() {
     this.core?.close();
     this.core = null;
+    this.unsync();
     this.pending.length = 0;
     this.wire?.close();
   }
@@ -261,7 +290,7 @@ export class Updates {
         if (stored.serial > this.shown) this.#deliver(stored.delivery);
         if (!own) return;
         this.wire?.postMessage(record);
-        this.relay?.publish(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
+        this.relay?.publishKept(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
       },
     );
   }

@@ -167,6 +167,7 @@ class BrowserEndpoint:
         self.network_name = scope.network_name
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
+        self.relay_sync_subject = scope.relay_sync_subject
         self._tap = False
         self._trace = False
         # The glue's makers of the contract's objects (js_glue/webxdc/contract.js).
@@ -411,6 +412,10 @@ class BrowserUpdates:
         if stored is None:
             return None
         return _to_js({**self._stored(stored), "notify": self.log.notification(stored)})
+
+    def own(self) -> Any:
+        """Return this peer's own records, ``[[uid, sender, text]]``: what a sync request gets."""
+        return to_js([list(record) for record in self.log.own()])
 
     def after(self, serial: float) -> Any:
         """``setUpdateListener(cb, serial)`` (``Number(serial)``): the deliveries (JSON)."""

@@ -25,7 +25,8 @@ the glue calls                             and gets
 =========================================  ================================================
 ``BrowserEndpoint(chat, instance,          the page's endpoint: ``channel_name``,
 profile, addr, SHAPES)``                   ``updates_name``, ``network_name``,
-                                           ``relay_subject``, ``header_size``,
+                                           ``relay_subject``, ``relay_updates_subject``,
+                                           ``relay_sync_subject``, ``header_size``,
                                            ``rules_digest``
 ``endpoint.join()``                        a *reply* with the new ``channel``; or an Error
 ``channel.set_listener(typeof fn)``        nothing; or an Error

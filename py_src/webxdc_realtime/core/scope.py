@@ -73,6 +73,7 @@ class Scope:
     chat_topic: str = field(init=False, repr=False)
     relay_subject: str = field(init=False, repr=False)
     relay_updates_subject: str = field(init=False, repr=False)
+    relay_sync_subject: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, value in (("chat id", self.chat_id), ("instance id", self.instance_id)):
@@ -91,6 +92,8 @@ class Scope:
         object.__setattr__(self, "chat_topic", chat)
         object.__setattr__(self, "relay_subject", f"{RELAY_PREFIX}.{chat}.{digest.hex()}")
         object.__setattr__(self, "relay_updates_subject", f"{UPDATES_PREFIX}.{chat}.{digest.hex()}")
+        # Asks each peer for its own updates again: one that was away, or came late.
+        object.__setattr__(self, "relay_sync_subject", self.relay_updates_subject + ".sync")
 
 
 def chat_topic(chat_id: str) -> str:

@@ -295,6 +295,19 @@ class UpdateLog:
             return None
         return self._store(record)
 
+    def own(self) -> list[Record]:
+        """Return this peer's own updates, in the order it sent them.
+
+        What a peer sends again when another asks (the relay's sync subject): a peer that
+        was away from the relay, or joined it later, gets each update from its sender.
+
+        Returns
+        -------
+        list of Record
+            The records this peer sent.
+        """
+        return [stored.record for stored in self._log if stored.record.sender == self.self_addr]
+
     def after(self, serial: float) -> list[Stored]:
         """Return every update with a serial above ``serial``, in serial order.
 

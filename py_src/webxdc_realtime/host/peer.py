@@ -27,7 +27,7 @@ import asyncio
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +130,9 @@ class Peer:
     ----------
     overflow : int
         Events let go because nobody read them.
+    dropped : int
+        Frames not sent because the relay was away (the channel is ephemeral; updates
+        are kept and sent when it is back).
     """
 
     def __init__(
@@ -149,6 +152,8 @@ class Peer:
         self.addr = addr
         self.tls_ca = tls_ca
         self.overflow = 0
+        self.dropped = 0
+        self._answering = False
         self._endpoint = Endpoint(self.scope, addr=addr)
         self._updates = UpdateLog(addr)
         self._events: asyncio.Queue[PeerEvent] = asyncio.Queue(backlog)
@@ -175,10 +180,11 @@ class Peer:
         if self._nc is not None:
             raise RuntimeError(f"{self.addr} has joined already")
         errors: list[BaseException] = []
-        self._nc = await connect(self.relay, self.tls_ca, errors)
+        self._nc = await connect(self.relay, self.tls_ca, errors, self._reconnected)
         self._endpoint.join().set_listener("function")
         await self._nc.subscribe(self.scope.relay_subject, cb=self._on_frames)
         await self._nc.subscribe(self.scope.relay_updates_subject, cb=self._on_update)
+        await self._nc.subscribe(self.scope.relay_sync_subject, cb=self._on_sync)
         await self._nc.flush()  # subscribed at the server, or refused, before we go on
         if any("permissions violation" in str(error).lower() for error in errors):
             nc, self._nc = self._nc, None
@@ -188,6 +194,7 @@ class Peer:
                 "they are another chat's (`webxdc-realtime relay --chat` prints each chat's)"
             )
         await self._flush()
+        await self._nc.publish(self.scope.relay_sync_subject, b"")  # the chat's updates so far
         return self
 
     async def leave(self) -> None:
@@ -228,6 +235,9 @@ class Peer:
         assert channel is not None  # joined: the connection and the channel go together
         header = channel.send(UINT8ARRAY_TAG, len(payload))
         assert isinstance(header, bytes)  # a Uint8Array within the limit is sent
+        if not nc.is_connected:  # the relay is away: dropped (ephemeral), as a page does
+            self.dropped += 1
+            return
         await self._flush()
         await nc.publish(self.scope.relay_subject, header + payload)
 
@@ -362,6 +372,24 @@ class Peer:
                 self._put(Left(self._name(event.sender)))
             # else dropped: malformed, another chat's, our own; the counters say which
 
+    async def _reconnected(self) -> None:
+        # Back: ask each peer for its own updates again (those sent while we were away).
+        if self._nc is not None:
+            await self._nc.publish(self.scope.relay_sync_subject, b"")
+
+    async def _on_sync(self, msg: Any) -> None:
+        # Another peer asks for the chat's updates: ours, once for requests that come together.
+        if self._answering:
+            return
+        self._answering = True
+        await asyncio.sleep(0.25)
+        self._answering = False
+        for record in self._updates.own():
+            if self._nc is not None:
+                await self._nc.publish(
+                    self.scope.relay_updates_subject, json.dumps(record).encode()
+                )
+
     async def _on_update(self, msg: Any) -> None:
         try:
             record = parse_record(json.loads(msg.data))
@@ -373,7 +401,10 @@ class Peer:
 
 
 async def connect(
-    relay: str, tls_ca: str | None = None, errors: list[BaseException] | None = None
+    relay: str,
+    tls_ca: str | None = None,
+    errors: list[BaseException] | None = None,
+    reconnected: Callable[[], Awaitable[None]] | None = None,
 ) -> Any:
     """Connect to the relay (``nats://`` or ``tls://`` URLs, comma-separated; a token in them).
 
@@ -389,6 +420,8 @@ async def connect(
         A PEM file of the authority that signed the relay's certificate.
     errors : list or None
         Gets what the servers say is wrong (a subscription refused, ...).
+    reconnected : async callable or None
+        Called each time the connection is back.
 
     Raises
     ------
@@ -426,6 +459,7 @@ async def connect(
             max_reconnect_attempts=1,
             reconnect_time_wait=0.25,
             error_cb=quietly,
+            reconnected_cb=reconnected,
         )
     except Exception as error:
         last = errors[-1] if errors else error

@@ -200,9 +200,13 @@ class Relay:
         return self.host in ("127.0.0.1", "localhost", "::1")
 
     def _config(self, server: NatsServer) -> str:
+        # Each server tells its clients of the others by the address they connect to, so
+        # that a client given one server fails over to the rest of the cluster.
+        public = self.host if self.host != "0.0.0.0" else _this_machine()
         lines = [
             f"server_name: webxdc-realtime-{server.index}",
             f"listen: {self.host}:{server.client_port}",
+            f'client_advertise: "{public}:{server.client_port}"',
         ]
         if self.tls:
             files = (
@@ -211,10 +215,14 @@ class Relay:
             )
             lines.append(f"tls {{ {files} }}")
             lines.append(
-                f'websocket {{ listen: "{self.host}:{server.ws_port}", tls {{ {files} }} }}'
+                f'websocket {{ listen: "{self.host}:{server.ws_port}", '
+                f'advertise: "{public}:{server.ws_port}", tls {{ {files} }} }}'
             )
         else:
-            lines.append(f'websocket {{ listen: "{self.host}:{server.ws_port}", no_tls: true }}')
+            lines.append(
+                f'websocket {{ listen: "{self.host}:{server.ws_port}", '
+                f'advertise: "{public}:{server.ws_port}", no_tls: true }}'
+            )
         if self.cluster > 1:
             routes = ", ".join(
                 f'"nats-route://127.0.0.1:{other.cluster_port}"'
