@@ -38,9 +38,15 @@ export class CountersPanel {
    * @param {import("./model.js").Traffic["rates"]} rates
    */
   render(readings, rates) {
+    // A relay column once a peer has a relay: its link's status, server, frames dropped.
+    const relayed = readings.some(([, s]) => s.relay);
     this.table.replaceChildren(
       el("table", {}, [
-        el("tr", {}, [el("th", {}, ["peer"]), ...CELLS.map((c) => el("th", {}, [c]))]),
+        el("tr", {}, [
+          el("th", {}, ["peer"]),
+          ...CELLS.map((c) => el("th", {}, [c])),
+          ...(relayed ? [el("th", {}, ["relay"])] : []),
+        ]),
         ...readings.map(([peer, s]) => {
           const dropped = Object.entries(s.dropped ?? {})
             .map(([why, n]) => `${n} ${why}`)
@@ -51,10 +57,20 @@ export class CountersPanel {
               (n) => el("td", {}, [String(n ?? 0)]),
             ),
             el("td", { title: dropped }, [dropped || "0"]),
+            ...(relayed ? [relayCell(s.relay)] : []),
           ]);
         }),
       ]),
     );
     this.plot.setData([rates.t, rates.frames, rates.kbytes]);
   }
+}
+
+/**
+ * @param {{ status: string, server: string, dropped: number } | undefined} relay
+ */
+function relayCell(relay) {
+  if (!relay) return el("td", {}, ["–"]);
+  const away = relay.dropped ? `, ${relay.dropped} dropped while away` : "";
+  return el("td", { class: `relay ${relay.status}`, title: relay.server }, [`${relay.status}${away}`]);
 }

@@ -92,8 +92,17 @@ export class Devtools {
     /** @type {import("./model.js").Readings} */
     const readings = [];
     for (const peer of this.peers()) {
-      const stats = this.runtime(peer.addr)?.stats?.();
-      if (stats) readings.push([peer, stats]);
+      const runtime = this.runtime(peer.addr);
+      const stats = runtime?.stats?.();
+      // Its link to the relay, if it has one: how it goes, and frames dropped while away.
+      const relay = runtime?.relay;
+      if (stats)
+        readings.push([
+          peer,
+          relay
+            ? { ...stats, relay: { status: relay.status, server: relay.server, dropped: relay.dropped } }
+            : stats,
+        ]);
     }
     this.traffic.sample(readings);
     this.panels?.counters.render(readings, this.traffic.rates);

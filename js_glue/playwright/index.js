@@ -235,7 +235,8 @@ export class Peer {
   }
 
   /**
-   * Wait until `fn` is truthy in this peer's page; return its value.
+   * Wait until `fn` is truthy in this peer's page; return its value. An expression (a
+   * string) that names what the page has not defined yet is waited for.
    * @template R, A
    * @param {string | ((arg: A) => R | Promise<R>)} fn
    * @param {A} [arg]
@@ -243,9 +244,14 @@ export class Peer {
    * @returns {Promise<R>}
    */
   async waitFor(fn, arg, { timeout = 30_000 } = {}) {
-    const handle = await (
-      await this.#current()
-    ).waitForFunction(/** @type {any} */ (fn), arg, { timeout, polling: 50 });
+    // An expression's name the page has not defined yet (it still loads, or reloads)
+    // counts as not yet; other errors end the wait.
+    const patient =
+      typeof fn === "string"
+        ? `(() => { try { return (${fn}\n); } catch (e) { if (e instanceof ReferenceError) return false; throw e; } })()`
+        : fn;
+    const frame = await this.#current();
+    const handle = await frame.waitForFunction(/** @type {any} */ (patient), arg, { timeout, polling: 50 });
     return /** @type {R} */ (await handle.jsonValue());
   }
 

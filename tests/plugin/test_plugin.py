@@ -52,6 +52,12 @@ def test_peers_by_name_added_reloaded_and_reset(webxdc_app: Any) -> None:
     ada = app.peer("Ada")
     assert repr(ada) == "<Peer Ada ada@peers.localhost>"
     ada.wait_for("fixture.ready")
+    # A name not defined yet is waited for (an app that still loads, or reloads); other
+    # errors end the wait, with the page's words.
+    ada.evaluate("setTimeout(() => (window.later = 42), 300)")
+    assert ada.wait_for("later") == 42
+    with pytest.raises(Exception, match="TypeError"):
+        ada.wait_for("null.x", timeout=5)
     ada.frame.click("#add")
     ben = app.add_peer()
     assert ben.name == "Ben"

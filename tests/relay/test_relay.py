@@ -373,3 +373,8 @@ def test_webxdc_realtime_run_gives_its_peers_the_relay(relay: Relay, host_page: 
         (peer,) = host.peers()
         assert wait_for(lambda: peer.evaluate("webxdcRealtime.relay?.status") == "connected")
         assert host.js("host.app.relay") == relay.ws_urls[0]
+        # The devtools show each peer's link to the relay in their counters.
+        host.page.click("#tools")
+        assert wait_for(
+            lambda: "connected" in host.page.inner_text(".counters .table td.relay"), timeout=10
+        )

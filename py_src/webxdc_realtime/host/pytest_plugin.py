@@ -168,8 +168,16 @@ class Peer:
         return self.frame.evaluate(expression, arg)
 
     def wait_for(self, expression: str, timeout: float = 30) -> Any:
-        """Wait until a JavaScript expression is truthy in this peer's page; return it."""
-        return self.frame.wait_for_function(expression, timeout=timeout * 1000).json_value()
+        """Wait until a JavaScript expression is truthy in this peer's page; return it.
+
+        A name the page has not defined yet (a ``ReferenceError``: the app still loads, or
+        reloads) counts as not yet; other errors end the wait.
+        """
+        patient = (
+            f"(() => {{ try {{ return ({expression}\n); }} catch (e) {{ "
+            "if (e instanceof ReferenceError) return false; throw e; } })()"
+        )
+        return self.frame.wait_for_function(patient, timeout=timeout * 1000).json_value()
 
     def wait_live(self, timeout: float = 120) -> None:
         """Wait until this peer's runtime is live."""

@@ -45,6 +45,10 @@ test("peers by name, added, reloaded and reset; the network's other changes", as
   await ben.evaluate(() => localStorage.setItem("kept", "yes"));
   await ben.reload();
   expect(await ben.waitFor(() => document.querySelectorAll("#notes li").length)).toBe(1);
+  // An expression naming what the page has not defined yet is waited for; other errors end it.
+  await ben.evaluate(() => setTimeout(() => ((window as any).later = 42), 300));
+  expect(await ben.waitFor("later")).toBe(42);
+  await expect(ben.waitFor("null.x", undefined, { timeout: 5000 })).rejects.toThrow(/TypeError/);
   expect(await ben.evaluate(() => localStorage.getItem("kept"))).toBe("yes");
 
   const state = await app.network.set({ delay: 30, seed: 7 });
