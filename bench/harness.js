@@ -1,5 +1,6 @@
-// Benchmark harness: the same measurements over two transports, driven by bench/run.py.
+// Benchmark harness: the same measurements over several transports, driven by bench/*.py.
 //   raw:  the browser's own BroadcastChannel (the baseline)
+//   nats: the NATS client alone on the relay of ?relay= (the relay's baseline)
 //   ours: window.webxdc.joinRealtimeChannel() from dist/webxdc.js
 // Every payload carries a 4-byte sequence number, so loss and order are checked.
 (() => {
@@ -21,6 +22,27 @@
     };
   }
 
+  // The NATS project's client alone (@nats-io/nats-core, as dist/relay.mjs bundles it),
+  // on the relay given with ?relay=: the baseline of ours over the relay.
+  async function natsTransport() {
+    const { connect } = await import("/dist/relay.mjs");
+    const client = await connect({
+      servers: new URLSearchParams(location.search).get("relay").split(","),
+      name: "bench raw nats",
+      onStatus: () => {},
+    });
+    let stop = () => {};
+    return {
+      // A copy: the client keeps the array until its next write to the socket, and the
+      // loops below reuse theirs (ours copies too, for the same reason).
+      send: (data) => client.publish("bench.raw", data.slice()),
+      listen: (fn) => {
+        stop();
+        stop = client.subscribe("bench.raw", fn);
+      },
+    };
+  }
+
   function payload(size, seq) {
     const data = new Uint8Array(size);
     new DataView(data.buffer).setUint32(0, seq);
@@ -32,7 +54,8 @@
     sink: null,
     async setup(kind) {
       if (kind === "ours") await window.webxdcRealtime.ready;
-      this.transport = kind === "raw" ? rawTransport() : oursTransport();
+      this.transport =
+        kind === "raw" ? rawTransport() : kind === "nats" ? await natsTransport() : oursTransport();
       this.transport.listen(() => {});
       return true;
     },
