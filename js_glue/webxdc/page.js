@@ -310,7 +310,7 @@ export class Page {
       fate = this.tap || log ? "announcement" : "dropped";
       log?.received(header, 0, size, ANNOUNCEMENT);
     } else if ("answer" in verdict) {
-      this.wire?.post(verdict.answer, EMPTY); // the newcomer learns of us
+      this.wire?.post(verdict.answer, EMPTY, true); // the newcomer learns of us
       fate = "answered";
       log?.received(header, 0, size, ANSWERED);
     } else if ("dropped" in verdict) {
@@ -396,14 +396,25 @@ export class Page {
         (message) => this.#onMessage(message),
         (header, payload) => this.#onFrame(header, payload),
         relay,
+        () => this.#secondWay(),
       );
     }
-    for (const frame of reply.frames) this.wire?.post(frame, EMPTY);
+    for (const frame of reply.frames) this.wire?.post(frame, EMPTY, true);
     if (!reply.member && this.wire) {
       this.wire.close();
       this.wire = null;
     }
     this.member = reply.member;
+  }
+
+  /**
+   * With a relay, a peer of this browser is heard on the BroadcastChannel too: frames may
+   * come by both ways from now on, and the core tells those that came already (until then
+   * each came by the relay alone, and the receiver's fast path holds).
+   */
+  #secondWay() {
+    const endpoint = this.endpoint;
+    if (endpoint) this.ahead.call(endpoint, () => /** @type {any} */ (endpoint.proxy).set_dedupe(true));
   }
 
   /**
@@ -440,7 +451,7 @@ export class Page {
     };
     this.endpoint = endpoint;
     this.state = "live";
-    if (this.relay) proxy.set_dedupe(true); // frames come by two ways: each to the app once
+    if (this.relay && this.wire?.heard) this.#secondWay();
     if (this.tap) proxy.set_tap(true);
     if (this.log) proxy.set_trace(true); // traced from the start (the host page traces)
     if (endpoint.rules_digest !== this.table.digest) {

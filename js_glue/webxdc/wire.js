@@ -36,6 +36,17 @@ export class Wire {
   #used = 0;
   #out = EMPTY;
   #frames = 0;
+  /** Whether an announcement is among the frames gathered (see `post`). */
+  #announcing = false;
+  /**
+   * Whether a peer has been heard on the BroadcastChannel. With a relay, data frames go to
+   * the BroadcastChannel only then: a frame posted there with nobody listening costs a
+   * structured clone on the latency path for nothing. Announcements always go there: a
+   * peer of this browser hears of us, and answers, so that we hear it.
+   */
+  #heard = false;
+  /** @type {(() => void) | null} called once, when a first frame comes by the BroadcastChannel */
+  #onSecondWay = null;
   #scheduled = false;
   #flushTask = () => {
     this.#scheduled = false;
@@ -51,8 +62,10 @@ export class Wire {
    *   as an empty header, which the core drops
    * @param {{ link: import("./relay-link.js").RelayLink, subject: string } | null} [relay]
    *   also send and receive frames on this relay subject (peers beyond this browser)
+   * @param {() => void} [onSecondWay]  with a relay: called once, when a first frame
+   *   comes by the BroadcastChannel too (frames may come by both ways from then on)
    */
-  constructor(name, headerSize, onMessage, onFrame, relay = null) {
+  constructor(name, headerSize, onMessage, onFrame, relay = null, onSecondWay) {
     /** @param {unknown} message */
     const receive = (message) => {
       if (message instanceof Uint8Array) return onMessage(message);
@@ -61,20 +74,34 @@ export class Wire {
       onFrame("", EMPTY);
     };
     this.#channel = new BroadcastChannel(name);
-    this.#channel.onmessage = (event) => receive(event.data);
+    this.#channel.onmessage = (event) => {
+      if (!this.#heard) {
+        this.#heard = true;
+        this.#onSecondWay?.();
+      }
+      receive(event.data);
+    };
+    this.#heard = !relay; // without a relay, the BroadcastChannel is the only way
+    this.#onSecondWay = relay ? (onSecondWay ?? null) : null;
     this.#relay = relay;
     if (relay) this.#unsubscribe = relay.link.subscribe(relay.subject, receive);
+  }
+
+  /** Whether a peer has been heard on the BroadcastChannel (see `#heard`). */
+  get heard() {
+    return this.#heard;
   }
 
   /**
    * Post a frame: the header, then the payload (a Uint8Array, copied now).
    * @param {string} header
    * @param {Uint8Array} payload
+   * @param {boolean} [announcement]  a join, a leave or an answer: goes by every way
    */
-  post(header, payload) {
+  post(header, payload, announcement = false) {
     if (payload.length > GATHER_MAX) {
       this.flush();
-      this.#alone(header, payload);
+      this.#alone(header, payload, announcement);
       return;
     }
     if (!this.#scheduled) {
@@ -82,9 +109,10 @@ export class Wire {
       // Those after it in the same task gather, and go together when the task ends.
       this.#scheduled = true;
       queueMicrotask(this.#flushTask);
-      this.#alone(header, payload);
+      this.#alone(header, payload, announcement);
       return;
     }
+    this.#announcing ||= announcement;
     const size = header.length + payload.length;
     if (this.#used + size > BATCH_MAX) this.flush();
     if (this.#used + size > this.#buffer.length) {
@@ -101,13 +129,15 @@ export class Wire {
    * Post a frame on its own: a message of one frame if small, else `[header, payload]`.
    * @param {string} header
    * @param {Uint8Array} payload
+   * @param {boolean} announcement
    */
-  #alone(header, payload) {
+  #alone(header, payload, announcement) {
     if (payload.length <= INLINE_MAX) {
-      this.#postNow(frameOf(header, payload, this.#scratch(header.length + payload.length)), 1);
+      const frame = frameOf(header, payload, this.#scratch(header.length + payload.length));
+      this.#postNow(frame, 1, announcement);
       return;
     }
-    this.#channel.postMessage([header, exact(payload)]);
+    if (this.#heard || announcement) this.#channel.postMessage([header, exact(payload)]);
     if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
   }
 
@@ -117,8 +147,10 @@ export class Wire {
     const message = this.#scratch(this.#used);
     message.set(this.#buffer.subarray(0, this.#used));
     const frames = this.#frames;
+    const announcing = this.#announcing;
     this.#used = this.#frames = 0;
-    this.#postNow(message, frames);
+    this.#announcing = false;
+    this.#postNow(message, frames, announcing);
   }
 
   /**
@@ -135,9 +167,10 @@ export class Wire {
   /**
    * @param {Uint8Array} message  frames back to back
    * @param {number} frames  how many
+   * @param {boolean} announcing  an announcement among them
    */
-  #postNow(message, frames) {
-    this.#channel.postMessage(message);
+  #postNow(message, frames, announcing) {
+    if (this.#heard || announcing) this.#channel.postMessage(message);
     if (this.#relay) this.#relay.link.publish(this.#relay.subject, message, frames);
   }
 

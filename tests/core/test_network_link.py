@@ -162,6 +162,26 @@ def test_frames_arriving_by_two_ways_reach_the_app_once() -> None:
     assert ben.endpoint.receiver._fast
 
 
+def test_frames_heard_by_one_way_before_the_second_opens_are_not_delivered_again() -> None:
+    # A page with a relay hears a peer of its browser on the BroadcastChannel only once one
+    # is there: the receiver's fast path holds until then, and what came by the relay
+    # before counts as seen when the copies by the other way come.
+    link = Link()
+    ada = link.tab(addr="ada").join()
+    ben = link.tab(addr="ben").join()
+    assert ben.endpoint.receiver._fast
+    for text in (b"one", b"two", b"three"):
+        ada.send(text)
+    early = [frame for _, frame in link.posted[-3:]]
+    ben.endpoint.set_dedupe(True)  # the second way opens
+    assert not ben.endpoint.receiver._fast
+    ben.on_frame(early[1])  # a copy, late, by the other way
+    ada.send(b"four")
+    ben.on_frame(link.posted[-1][1])  # and four by both
+    assert ben.received == [b"one", b"two", b"three", b"four"]
+    assert ben.endpoint.counters.dropped["twice"] == 2
+
+
 def test_a_sender_is_remembered_for_its_last_4096_frames_only() -> None:
     link = Link()
     ada = link.tab(addr="ada").join()

@@ -136,6 +136,7 @@ class Receiver:
         self._fast = False  # delivering, on a perfect network, no second way in
         self._dedupe = False
         self._seen: dict[bytes, tuple[set[int], deque[int]]] = {}
+        self._floor: tuple[dict[bytes, int], dict[bytes, int]] = ({}, {})
         # The last sequence number heard from each sender, data and announcements apart
         # (see _replayed); a cut run restores it.
         self._last: dict[bytes, int] = {}
@@ -179,9 +180,13 @@ class Receiver:
         ----------
         on : bool
             Whether to tell frames seen already (by sender, kind and sequence number).
+            Turned on while frames come by one way, it counts those heard so far as seen.
         """
         self._dedupe = on
         self._seen.clear()
+        # Frames heard already by the one way: those not after the last of their sender
+        # (and kind) then are seen already, whichever way a copy comes by later.
+        self._floor = (dict(self._last), dict(self._last_announced)) if on else ({}, {})
         self._update()
 
     def set_network(self, state: NetworkState, addr: str) -> tuple[list[int], list[int]]:
@@ -631,7 +636,11 @@ class Receiver:
 
     def _seen_before(self, header: FrameHeader) -> bool:
         """Whether this frame came already (the last 4096 of each sender are kept)."""
-        key = (header.kind is FrameKind.DATA) << 32 | header.seq
+        data = header.kind is FrameKind.DATA
+        floor = self._floor[0 if data else 1].get(header.sender)
+        if floor is not None and not _after(header.seq, floor):
+            return True
+        key = data << 32 | header.seq
         seen, order = self._seen.setdefault(header.sender, (set(), deque()))
         if key in seen:
             return True
