@@ -123,15 +123,17 @@ export class RelayLink {
    * Send frames to the relay, if it is there now: frames sent while it is away are
    * dropped (the channel is ephemeral) and counted.
    * @param {string} subject
-   * @param {Uint8Array} data  not kept: copied now
+   * @param {Uint8Array} data  copied now (the client keeps what it is given until its next
+   *   write to the socket), unless `owned`
    * @param {number} [frames]  how many frames `data` holds (a message of frames), for the counts
+   * @param {boolean} [owned]  `data` is the relay's now: nobody writes to it after
    */
-  publish(subject, data, frames = 1) {
+  publish(subject, data, frames = 1, owned = false) {
     if (this.status !== "connected" || !this.client) {
       this.dropped += frames;
       return;
     }
-    this.client.publish(subject, data.slice());
+    this.client.publish(subject, owned ? data : data.slice());
     this.sent += frames;
   }
 

@@ -133,24 +133,29 @@ export class Wire {
    */
   #alone(header, payload, announcement) {
     if (payload.length <= INLINE_MAX) {
-      const frame = frameOf(header, payload, this.#scratch(header.length + payload.length));
-      this.#postNow(frame, 1, announcement);
+      // By the relay alone, a frame of its own for it; else the scratch array, cloned.
+      const alone = this.#relay !== null && !(this.#heard || announcement);
+      const size = header.length + payload.length;
+      const frame = frameOf(header, payload, alone ? new Uint8Array(size) : this.#scratch(size));
+      this.#postNow(frame, 1, announcement, alone);
       return;
     }
     if (this.#heard || announcement) this.#channel.postMessage([header, exact(payload)]);
-    if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload));
+    if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload), 1, true);
   }
 
   /** Post the frames gathered, if any. */
   flush() {
     if (!this.#used) return;
-    const message = this.#scratch(this.#used);
-    message.set(this.#buffer.subarray(0, this.#used));
-    const frames = this.#frames;
     const announcing = this.#announcing;
+    // By the relay alone, one copy of the frames for it; else the scratch array, cloned.
+    const alone = this.#relay !== null && !(this.#heard || announcing);
+    const message = alone ? this.#buffer.slice(0, this.#used) : this.#scratch(this.#used);
+    if (!alone) message.set(this.#buffer.subarray(0, this.#used));
+    const frames = this.#frames;
     this.#used = this.#frames = 0;
     this.#announcing = false;
-    this.#postNow(message, frames, announcing);
+    this.#postNow(message, frames, announcing, alone);
   }
 
   /**
@@ -168,10 +173,11 @@ export class Wire {
    * @param {Uint8Array} message  frames back to back
    * @param {number} frames  how many
    * @param {boolean} announcing  an announcement among them
+   * @param {boolean} [owned]  `message` is the relay's (made for it alone)
    */
-  #postNow(message, frames, announcing) {
+  #postNow(message, frames, announcing, owned = false) {
     if (this.#heard || announcing) this.#channel.postMessage(message);
-    if (this.#relay) this.#relay.link.publish(this.#relay.subject, message, frames);
+    if (this.#relay) this.#relay.link.publish(this.#relay.subject, message, frames, owned);
   }
 
   close() {
