@@ -115,9 +115,10 @@ class Peer:
         (``nats://TOKEN@host:4222``, ``tls://...``): what ``webxdc-realtime relay`` prints
         for terminals.
     chat : str
-        The chat, as pages give it with ``?chat=`` (default ``"chat"``, theirs too).
+        The chat, as pages give it with ``?chat=`` (default ``"default"``, theirs too).
     instance : str
-        The app instance (default ``"/"``, a page's when none is given).
+        The app instance: a page's is its folder unless ``?instance=`` says (``"/"``, the
+        default, for an app at the root of its origin, as ``webxdc-realtime run`` serves it).
     addr : str
         This peer's ``selfAddr``, as the others see it.
     tls_ca : str or None
@@ -138,7 +139,7 @@ class Peer:
     def __init__(
         self,
         relay: str,
-        chat: str = "chat",
+        chat: str = "default",
         instance: str = "/",
         *,
         addr: str = "bot@localhost",
