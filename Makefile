@@ -18,7 +18,7 @@ XDC := dist/realtime-selftest.xdc
 
 TEST_PYODIDE := build/pyodide-test
 
-.PHONY: setup browser build wheel release xdc demo run bench soak fuzz matrix lint check test coverage clean
+.PHONY: setup browser build wheel release xdc demo run bench bench-relay soak fuzz matrix lint check test coverage clean
 
 # Debian's browsers, the venv and npm's packages are fetched side by side (each waits on
 # the network and the disk more than on the CPU); then the wheels for Pyodide, with the venv.
@@ -139,9 +139,16 @@ run: build
 # bench/RESULTS.md. Never fails on time.
 bench: build
 	$(PY) bench/run.py
+	$(PY) bench/relay_speed.py
 	$(PY) bench/host.py
 	$(PY) bench/trace.py
 	$(PY) bench/engines.py
+
+# The relay under load: one chat of 10 to 200 Python peers and 4 pages, then 50 chats of 4
+# (fan-out, latency, nats-server's memory and CPU, no frame across chats); writes its table
+# into bench/RESULTS.md. A few minutes; never fails on time.
+bench-relay: build
+	$(PY) bench/relay_load.py
 
 # How each host and simulator meets the contract: the self-test in pairs under our runtime
 # (each profile, Chromium and Firefox), webxdc-dev and the Vite template's mock; writes

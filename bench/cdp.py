@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 
@@ -101,10 +101,8 @@ class Browser:
             self.send("Target.disposeBrowserContext", {"browserContextId": ident})
 
     def close(self) -> None:
-        try:
+        with suppress(CdpError, OSError):
             self.send("Browser.close")
-        except (CdpError, OSError):
-            pass
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -153,6 +151,7 @@ class Page:
 
     def wait(self, expression: str, timeout: float = 120) -> Any:
         """Wait until ``expression`` is truthy (polled in the page); return it."""
+        late = json.dumps("timed out: " + expression)
         return self.evaluate(
             f"""new Promise((resolve, reject) => {{
                 const until = Date.now() + {timeout * 1000};
@@ -160,7 +159,7 @@ class Page:
                   let value;
                   try {{ value = ({expression}); }} catch (e) {{ value = undefined; }}
                   if (value) resolve(value);
-                  else if (Date.now() > until) reject(new Error("timed out: " + {json.dumps(expression)}));
+                  else if (Date.now() > until) reject(new Error({late}));
                   else setTimeout(poll, 20);
                 }};
                 poll();

@@ -26,11 +26,11 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from browser.conftest import ISOLATED, serve  # noqa: E402
 from cdp import Browser, Page  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from run import BURST, SIZES, write_section  # noqa: E402
 
+from browser.conftest import ISOLATED, serve  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime.host.relay import Relay  # noqa: E402
 
 PINGS = 1000
@@ -52,7 +52,9 @@ def burst(a: Page, b: Page, size: int) -> float:
     start = a.evaluate(f"Bench.blast({size}, {count})")
     result = b.wait("Bench.result().end && Bench.result()", timeout=300)
     if not (result["count"] == count and result["ordered"]):
-        raise RuntimeError(f"{count} x {size} B: {result['count']} came, ordered {result['ordered']}")
+        raise RuntimeError(
+            f"{count} x {size} B: {result['count']} came, ordered {result['ordered']}"
+        )
     return float(count / ((result["end"] - start) / 1000))
 
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
@@ -157,48 +156,6 @@ class Run:
                     }
                 for page in pages:
                     page.close()
-        return out
-
-    # -- the relay ---------------------------------------------------------------------------
-    def relay(self, messaging: dict[str, Any]) -> dict[str, Any]:
-        """Ours between two browser contexts (no BroadcastChannel between them) through a
-        NATS relay on loopback, beside ours over BroadcastChannel from ``messaging``."""
-        from webxdc_realtime.host.relay import Relay
-
-        out: dict[str, Any] = {"latency": {}, "throughput": {}}
-        with Relay() as relay, self.context() as first, self.context() as second:
-            pages = []
-            for ctx in (first, second):
-                page = ctx.new_page()
-                page.goto(f"{self.url}/bench/ours.html?relay={quote(relay.ws_urls[0])}")
-                page.evaluate("Bench.setup('ours')")
-                wait(lambda p=page: p.evaluate("webxdcRealtime.relay.status") == "connected")
-                pages.append(page)
-            wait(lambda: pages[0].evaluate("webxdcRealtime.stats().peers") == 1)
-            for label, size in SIZES.items():
-                runs = [self.latency(pages, size) for _ in range(self.reps)]
-                out["latency"][label] = {
-                    "bc": messaging["latency"][label]["ours"],
-                    "relay": {
-                        "p50_ms": summary([r["p50"] for r in runs]),
-                        "p99_ms": summary([r["p99"] for r in runs]),
-                    },
-                }
-                runs = [self.throughput(pages[0], pages[1:], size) for _ in range(self.reps)]
-                out["throughput"][label] = {
-                    "bc": messaging["throughput"][label]["ours"],
-                    "relay": {
-                        "msgs_per_s": summary([r["msgs_per_s"] for r in runs]),
-                        "mb_per_s": summary([r["mb_per_s"] for r in runs]),
-                        "lossless_in_order": all(r["lossless_in_order"] for r in runs),
-                    },
-                }
-                print(
-                    f"  {label:>8} relay: latency p50 "
-                    f"{out['latency'][label]['relay']['p50_ms']['median']:.3f} ms, "
-                    f"{out['throughput'][label]['relay']['msgs_per_s']['median']:.0f} msg/s",
-                    flush=True,
-                )
         return out
 
     # -- start-up ------------------------------------------------------------------------------
@@ -341,27 +298,6 @@ def table(results: dict[str, Any]) -> str:
                 f"| {heading} | {label} | {fmt(raw[figure], digits)} | "
                 f"{fmt(ours[figure], digits)} | {ratio:.2f} x{'' if ok else ' LOSS/REORDER'} |"
             )
-    if "relay" in results:
-        lines += [
-            "",
-            "| through the relay (NATS on loopback, two browsers) | size | ours over "
-            "BroadcastChannel | ours over the relay | ratio |",
-            "|---|---|---|---|---|",
-        ]
-        relay_rows = [
-            ("latency p50, ms", "latency", "p50_ms", 3),
-            ("throughput, msg/s (1 -> 1)", "throughput", "msgs_per_s", 0),
-            ("throughput, MB/s (1 -> 1)", "throughput", "mb_per_s", 1),
-        ]
-        for heading, part, figure, digits in relay_rows:
-            for label, both in results["relay"][part].items():
-                bc, over = both["bc"], both["relay"]
-                ratio = over[figure]["median"] / bc[figure]["median"]
-                ok = figure != "msgs_per_s" or over["lossless_in_order"]
-                lines.append(
-                    f"| {heading} | {label} | {fmt(bc[figure], digits)} | "
-                    f"{fmt(over[figure], digits)} | {ratio:.2f} x{'' if ok else ' LOSS/REORDER'} |"
-                )
     lines += [
         "",
         "| start-up, ms | how | Python up | install | init | live | first message | live - bare |",
@@ -445,8 +381,8 @@ def main() -> None:
     parser.add_argument("--no-results", action="store_true", help="leave bench/RESULTS.md alone")
     parser.add_argument(
         "--only",
-        choices=["messaging", "relay"],
-        help="measure only this part (relay: and messaging), print it, write nothing",
+        choices=["messaging"],
+        help="measure only this part, print it, write nothing (the relay: bench/relay_speed.py)",
     )
     args = parser.parse_args()
     if not (ROOT / "dist" / "webxdc.js").exists():
@@ -467,11 +403,6 @@ def main() -> None:
                     {k: results[k] for k in ("latency", "throughput", "paced", "fanout")}, indent=1
                 )
             )
-            return
-        print("relay: through NATS on loopback ...", flush=True)
-        results["relay"] = run.relay(results)
-        if args.only == "relay":
-            print(json.dumps(results["relay"], indent=1))
             return
         print("start-up: cold and warm ...", flush=True)
         results["startup"] = run.startup()

@@ -159,6 +159,7 @@ class Peer:
         self._updates = UpdateLog(addr)
         self._events: asyncio.Queue[PeerEvent] = asyncio.Queue(backlog)
         self._present: set[str] = set()
+        self._errors: list[BaseException] = []
         self._nc: Any = None
 
     # -- joining and leaving ------------------------------------------------------------
@@ -180,20 +181,20 @@ class Peer:
         """
         if self._nc is not None:
             raise RuntimeError(f"{self.addr} has joined already")
-        errors: list[BaseException] = []
+        errors = self._errors = []
         self._nc = await connect(self.relay, self.tls_ca, errors, self._reconnected)
         self._endpoint.join().set_listener("function")
         await self._nc.subscribe(self.scope.relay_subject, cb=self._on_frames)
         await self._nc.subscribe(self.scope.relay_updates_subject, cb=self._on_update)
         await self._nc.subscribe(self.scope.relay_sync_subject, cb=self._on_sync)
         await self._nc.flush()  # subscribed at the server, or refused, before we go on
-        if any("permissions violation" in str(error).lower() for error in errors):
+        # nats-server may say a subscription is refused a moment after the flush's answer:
+        # what it says later makes `status` "refused", and `send` raise.
+        await asyncio.sleep(0.05)
+        if self._refused():
             nc, self._nc = self._nc, None
             await nc.close()
-            raise RelayError(
-                f"the relay refused chat {self.scope.chat_id!r} to these credentials: "
-                "they are another chat's (`webxdc-realtime relay --chat` prints each chat's)"
-            )
+            raise RelayError(self._refused())
         await self._flush()
         await self._nc.publish(self.scope.relay_sync_subject, b"")  # the chat's updates so far
         return self
@@ -227,6 +228,8 @@ class Peer:
             If it is over 128000 bytes (SPEC.md's limit).
         RuntimeError
             If the peer has not joined (or has left).
+        RelayError
+            If the relay refused this chat to these credentials.
         """
         payload = bytes(data)
         if len(payload) > MAX_PAYLOAD:
@@ -290,9 +293,12 @@ class Peer:
         """
         while self._nc is not None or not self._events.empty():
             try:
-                yield await asyncio.wait_for(self._events.get(), 0.25)
-            except TimeoutError:
-                continue
+                yield self._events.get_nowait()  # under load: no waiting, no task made
+            except asyncio.QueueEmpty:
+                try:  # a quarter second at a time: a peer that leaves ends the loop
+                    yield await asyncio.wait_for(self._events.get(), 0.25)
+                except TimeoutError:
+                    continue
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._data()
@@ -328,9 +334,15 @@ class Peer:
 
     @property
     def status(self) -> str:
-        """``"connected"``, ``"reconnecting"``, or ``"closed"`` (not joined, or left)."""
+        """How the peer's link to the relay goes.
+
+        ``"connected"``, ``"reconnecting"``, ``"refused"`` (these credentials are for
+        another chat), or ``"closed"`` (not joined, or left).
+        """
         if self._nc is None or self._nc.is_closed:
             return "closed"
+        if self._refused():
+            return "refused"
         return "connected" if self._nc.is_connected else "reconnecting"
 
     # -- inside --------------------------------------------------------------------------
@@ -338,7 +350,18 @@ class Peer:
     def _connected(self) -> Any:
         if self._nc is None:
             raise RuntimeError(f"{self.addr} has not joined: `await peer.join()` first")
+        if self._refused():
+            raise RelayError(self._refused())
         return self._nc
+
+    def _refused(self) -> str:
+        """Why the relay refused this chat to our credentials, or ""."""
+        if any("permissions violation" in str(error).lower() for error in self._errors):
+            return (
+                f"the relay refused chat {self.scope.chat_id!r} to these credentials: "
+                "they are another chat's (`webxdc-realtime relay --chat` prints each chat's)"
+            )
+        return ""
 
     def _put(self, event: PeerEvent) -> None:
         try:
