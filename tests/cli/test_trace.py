@@ -197,6 +197,10 @@ def test_run_writes_every_frame_with_what_the_network_and_each_app_did(
             addr: f.evaluate("fixture.pings")
             for addr, f in zip((ADA, BEN, CLEO), (ada, ben, cleo), strict=True)
         }
+        # The devtools draw what the peers report, a moment later: the last frame's row,
+        # with both fates, is the last to come.
+        final = ["Ada", "Ben: delivered, Cleo: delivered", "4 B", "UTF-8 last"]
+        assert wait_for(lambda: any(row[2:] == final for row in host.js(LOG_ROWS)))
         live_rows = host.js(LOG_ROWS)
         code, last = command.stop()
     assert code == 0 and "stopped after" in last
