@@ -72,6 +72,14 @@ class PythonPeers:
         self.thread.join(timeout=20)
 
 
+def open_pages(browser_page: Any, relay: Relay | str, chat: str) -> list[Tab]:
+    """Three pages of the chat, each in a browser context of its own, loading side by side."""
+    pages = [browser_page(relayed(relay, chat, addr=f"p{i}@x"), wait=False) for i in range(3)]
+    for page in pages:
+        page.wait_live()
+    return pages
+
+
 def status(target: Tab | Peer) -> str:
     if isinstance(target, Tab):
         return str(target.js("webxdcRealtime.relay.status"))
@@ -160,7 +168,7 @@ def test_a_node_dies_under_pages_and_python_peers_given_its_address_only(
 ) -> None:
     with Relay(cluster=3) as cluster:
         first_ws, first_nats = cluster.ws_urls[0], cluster.nats_urls[0]  # one server's only
-        pages = [browser_page(relayed(first_ws, "faults", addr=f"p{i}@x")) for i in range(3)]
+        pages = open_pages(browser_page, first_ws, "faults")
         for page in pages:
             page.js(UPDATES)
             page.js("T.join()")
@@ -186,7 +194,7 @@ def test_the_whole_relay_stops_and_starts_again_and_everyone_comes_back(
     relay = Relay().start()
     server = relay.servers[0]
     try:
-        pages = [browser_page(relayed(relay, "restart", addr=f"p{i}@x")) for i in range(3)]
+        pages = open_pages(browser_page, relay, "restart")
         for page in pages:
             page.js(UPDATES)
             page.js("T.join()")
