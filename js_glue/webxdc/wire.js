@@ -141,6 +141,7 @@ export class Wire {
       return;
     }
     if (this.#heard || announcement) this.#channel.postMessage([header, exact(payload)]);
+    // A payload this large is data, never an announcement: dropped while the relay is away.
     if (this.#relay) this.#relay.link.publish(this.#relay.subject, frameOf(header, payload), 1, true);
   }
 
@@ -177,7 +178,11 @@ export class Wire {
    */
   #postNow(message, frames, announcing, owned = false) {
     if (this.#heard || announcing) this.#channel.postMessage(message);
-    if (this.#relay) this.#relay.link.publish(this.#relay.subject, message, frames, owned);
+    if (!this.#relay) return;
+    // An announcement is kept while the relay connects or comes back, and sent then: a page
+    // that joins before its relay is there would otherwise stay unknown beyond its browser.
+    if (announcing) this.#relay.link.publishKept(this.#relay.subject, owned ? message : message.slice());
+    else this.#relay.link.publish(this.#relay.subject, message, frames, owned);
   }
 
   close() {

@@ -43,7 +43,8 @@ def join_all(*tabs: Tab) -> None:
         tab.js("T.join()")
     for tab in tabs:
         assert wait_for(lambda tab=tab: tab.stats()["peers"] >= len(tabs) - 1, timeout=15), (
-            tab.stats()
+            tab.stats(),
+            tab.js("JSON.stringify(webxdcRealtime.relay)"),
         )
 
 
