@@ -176,7 +176,7 @@ export class Updates {
         // not JSON: not a record of ours; the core would drop it anyway
       }
     });
-    if (this.relay) this.#sync(this.relay, endpoint.relay_sync_subject);
+    if (this.relay) this.#sync(this.relay, endpoint.relay_sync_subject, endpoint.sync_answer_ms);
     for (const call of this.pending.splice(0)) call();
   }
 
@@ -203,11 +203,12 @@ export class Updates {
    * Updates are kept, not ephemeral: a peer that was away from the relay, or joins it
    * later, asks each peer for its own updates (the sync subject) when it connects, and
    * gets them once (the core knows each by its id). Requests that come together get one
-   * answer, a quarter second later.
+   * answer, `delay` ms later (the core's SYNC_ANSWER_MS).
    * @param {import("./relay-link.js").RelayLink} relay
    * @param {string} subject
+   * @param {number} delay
    */
-  #sync(relay, subject) {
+  #sync(relay, subject, delay) {
     let answering = false;
     relay.subscribe(subject, () => {
       if (answering) return;
@@ -216,7 +217,7 @@ export class Updates {
         answering = false;
         for (const record of this.core?.own() ?? [])
           relay.publishKept(this.relaySubject, new TextEncoder().encode(JSON.stringify(record)));
-      }, 250);
+      }, delay);
     });
     const ask = () => relay.publishKept(subject, new Uint8Array(0));
     relay.onConnected.push(ask);

@@ -22,7 +22,7 @@ from ..core.network_forms import parse_net, state_from_json, to_json, with_chang
 from ..core.rules import export_rules
 from ..core.scope import Scope
 from ..core.send_to_chat import Message, check
-from ..core.updates import Record, Stored, UpdateLog, parse_record
+from ..core.updates import SYNC_ANSWER_MS, Record, Stored, UpdateLog, parse_record
 from .contract import Received
 
 # Plain ints: what crosses to JS as a number, in no time.
@@ -168,6 +168,7 @@ class BrowserEndpoint:
         self.relay_subject = scope.relay_subject
         self.relay_updates_subject = scope.relay_updates_subject
         self.relay_sync_subject = scope.relay_sync_subject
+        self.sync_answer_ms = SYNC_ANSWER_MS
         self._tap = False
         self._trace = False
         # The glue's makers of the contract's objects (js_glue/webxdc/contract.js).

@@ -43,6 +43,10 @@ GET_ALL_UPDATES_DEPRECATED: Final = (
     "array now, so you really should use setUpdateListener instead."
 )
 _TEXT_FIELDS: Final = ("info", "href", "document", "summary")
+SYNC_ANSWER_MS: Final = 250
+"""Milliseconds a peer waits before it answers a sync request with its own updates (see
+:meth:`UpdateLog.own`): requests that come together, as when a relay comes back to every
+peer at once, get one answer."""
 
 
 class Record(NamedTuple):

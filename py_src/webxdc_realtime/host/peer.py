@@ -37,7 +37,7 @@ from ..core.events import Counters, Data, PeerJoined, PeerLeft, PeerPresent
 from ..core.frame import split_message
 from ..core.rules import UINT8ARRAY_TAG
 from ..core.scope import Scope
-from ..core.updates import UpdateLog, parse_record
+from ..core.updates import SYNC_ANSWER_MS, UpdateLog, parse_record
 from .relay import RelayError, split_relay
 
 
@@ -406,7 +406,7 @@ class Peer:
         if self._answering:
             return
         self._answering = True
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(SYNC_ANSWER_MS / 1000)
         self._answering = False
         for record in self._updates.own():
             if self._nc is not None:
