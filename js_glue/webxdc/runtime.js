@@ -67,16 +67,22 @@ export async function startPython({ baseUrl, wheel, version, snapshot, t0 }) {
       manifest.format === "pages-v1"
     ) {
       try {
-        /** @type {Uint8Array | null} */
-        let bytes = imageOf(await fetchGzip(baseUrl + manifest.file));
-        // Pyodide keeps its options for the page's lifetime. Hand it the snapshot (tens of MiB)
-        // through a thenable that lets go of it once taken, so that it can be collected.
+        // Pyodide fetches its lock file, its wasm and its script while the snapshot downloads
+        // (it awaits the snapshot only once its wasm is ready to run). It keeps its options
+        // for the page's lifetime: hand it the snapshot (tens of MiB) through a thenable that
+        // lets go of it once taken, so that it can be collected.
+        /** @type {Promise<Uint8Array> | null} */
+        let image = fetchGzip(baseUrl + manifest.file).then(imageOf);
+        image.catch(() => {}); // a failure is Pyodide's to report, when it takes the snapshot
         const once = {
-          /** @param {(value: Uint8Array) => void} resolve */
-          then(resolve) {
-            const taken = /** @type {Uint8Array} */ (bytes);
-            bytes = null;
-            resolve(taken);
+          /**
+           * @param {(value: Uint8Array) => void} resolve
+           * @param {(reason: unknown) => void} reject
+           */
+          then(resolve, reject) {
+            const taken = /** @type {Promise<Uint8Array>} */ (image);
+            image = null;
+            taken.then(resolve, reject);
           },
         };
         pyodide = await loadPyodide({ indexURL: baseUrl, _loadSnapshot: once });
