@@ -266,8 +266,8 @@ def rooms(pool: Pool) -> Iterator[dict[str, Room]]:
         assert room.peer.js("S.receive()") is True
     yield made
     for room in made.values():
-        room.app.page.close()
-        room.peer.page.close()
+        pool.let_go(room.app)
+        pool.let_go(room.peer)
 
 
 def check(profile: str, ops: list[Op], got: Run, expected: Run) -> None:
@@ -376,7 +376,7 @@ def test_while_loading_the_glue_decides_every_call_as_the_core(
     def sequence(ops: list[Op]) -> None:
         expected = oracle(profile, ops)
         room.peer.js("S.got = []")
-        app = Tab(pool.context.new_page())
+        app = Tab(pool.page())
         held: list[Any] = []
         app.page.route("**/pyodide.mjs", lambda route: held.append(route))  # Python waits
         try:
@@ -394,6 +394,6 @@ def test_while_loading_the_glue_decides_every_call_as_the_core(
             assert app.said("error", "refused") == []  # the core agreed with the table
             assert app.said("error", "rules (") == []
         finally:
-            app.page.close()
+            pool.let_go(app)
 
     sequence()
