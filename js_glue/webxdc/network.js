@@ -30,6 +30,8 @@ export class NetworkControl {
   wire = null;
   /** @type {Array<() => void>} changes asked for before live */
   pending = [];
+  /** Whether this peer has taken a state since it started (its own, kept, or a peer's). */
+  heard = false;
   /**
    * How the core takes a change: the page makes the call (it cuts a run of frames first,
    * and keeps what the core decided ahead in step with it).
@@ -59,6 +61,15 @@ export class NetworkControl {
     this.wire.onmessage = (event) => {
       if (typeof event.data?.state === "string") this.#take(event.data.state);
     };
+    // A peer that starts as another shares a change can miss both: the change was posted
+    // before this page listened, and this page's localStorage had not seen it yet (Chromium
+    // carries a write to the other tabs' processes a moment later). The write's `storage`
+    // event then brings it, unless a newer change came meanwhile.
+    globalThis.addEventListener?.("storage", (event) => {
+      if (!this.heard && event.key === this.key && typeof event.newValue === "string") {
+        this.#take(event.newValue);
+      }
+    });
     let kept = null;
     try {
       kept = this.storage?.getItem(this.key) ?? null;
@@ -112,6 +123,7 @@ export class NetworkControl {
       return;
     }
     this.state = state;
+    this.heard = true;
     this.active = out.active;
     for (const id of out.drop) this.held.delete(id);
     for (const id of out.release) {

@@ -101,6 +101,13 @@ class Tab:
         return stats
 
 
+def all_live(*tabs: Tab) -> tuple[Tab, ...]:
+    """Wait for each of ``tabs``, opened with ``wait=False`` so that they load side by side."""
+    for tab in tabs:
+        tab.wait_live()
+    return tabs
+
+
 def decoded(tab: Tab) -> list[str]:
     """What the spec's example logged as received, in this tab."""
     return [text for _, text in tab.log() if text.startswith("Decoded message: ")]

@@ -35,7 +35,7 @@ def test_peers_keep_talking_through_a_flood_of_garbage_and_replays(tabs: Any, fr
     a.js(TALK, [65, 0, 10])
     b.js(TALK, [66, 0, 10])
     assert wait_for(lambda: foreign.js("flood.recorded") >= 4), foreign.js("flood")
-    foreign.js("(ms) => startFlood(ms)", 2500)
+    foreign.js("(ms) => startFlood(ms)", 4000)
     a.js(TALK, [65, 10, count])
     b.js(TALK, [66, 10, count])
     for tab in (a, b):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser.conftest import Tab, decoded, wait_for
+from browser.conftest import Tab, all_live, decoded, wait_for
 from browser.test_multitab import settle
 from conftest import no_nats_server_left
 from webxdc_realtime import Endpoint, Scope
@@ -61,8 +61,10 @@ def test_two_browsers_exchange_the_specs_example_through_one_relay(
 
 
 def test_updates_travel_through_the_relay_too(relay: Relay, browser_page: Any) -> None:
-    a = browser_page(relayed(relay, "updates", "api.html", "a@x"))
-    b = browser_page(relayed(relay, "updates", "api.html", "b@x"))
+    a, b = all_live(
+        browser_page(relayed(relay, "updates", "api.html", "a@x"), wait=False),
+        browser_page(relayed(relay, "updates", "api.html", "b@x"), wait=False),
+    )
     assert wait_for(lambda: a.js("U.ready") and b.js("U.ready"))
     a.js("webxdc.sendUpdate({payload: 'across', info: 'from another browser'})")
     assert wait_for(lambda: b.js("U.got.length") == 1)
@@ -119,8 +121,10 @@ def test_a_page_with_a_chats_credentials_gets_that_chat_and_is_refused_another(
     from webxdc_realtime.host.peer import Peer
 
     with Relay(chats=["A", "B"]) as relay:
-        inside = browser_page(relayed(relay.ws_urls_for("A")[0], "A", addr="in@x"))
-        astray = browser_page(relayed(relay.ws_urls_for("A")[0], "B", addr="astray@x"))
+        inside, astray = all_live(
+            browser_page(relayed(relay.ws_urls_for("A")[0], "A", addr="in@x"), wait=False),
+            browser_page(relayed(relay.ws_urls_for("A")[0], "B", addr="astray@x"), wait=False),
+        )
         inside.js("T.join()")
         astray.js("T.join()")
         assert wait_for(lambda: astray.js("webxdcRealtime.relay.status") == "refused")
@@ -166,10 +170,12 @@ def test_a_page_with_both_ways_gets_each_frame_once(
 @pytest.mark.engines("chromium", reason=RELAY_DECIDES)
 def test_a_cluster_joins_peers_on_different_servers(browser_page: Any) -> None:
     with Relay(cluster=3) as cluster:
-        tabs = [
-            browser_page(relayed(url, "cluster", addr=f"p{i}@x"))
-            for i, url in enumerate(cluster.ws_urls)
-        ]
+        tabs = all_live(
+            *(
+                browser_page(relayed(url, "cluster", addr=f"p{i}@x"), wait=False)
+                for i, url in enumerate(cluster.ws_urls)
+            )
+        )
         join_all(*tabs)
         for i, tab in enumerate(tabs):
             tab.js(f"T.send([{i}])")
@@ -225,9 +231,11 @@ def test_a_wrong_or_missing_token_is_refused(browser_page: Any) -> None:
         url = guarded.ws_urls[0]
         assert url.startswith("ws://right-token@127.0.0.1:")
         servers, token = split_relay(url)
-        good = browser_page(relayed(url, "tokens"))
-        wrong = browser_page(relayed(f"ws://wrong@{servers[0][5:]}", "tokens"))
-        missing = browser_page(relayed(servers[0], "tokens"))
+        good, wrong, missing = all_live(
+            browser_page(relayed(url, "tokens"), wait=False),
+            browser_page(relayed(f"ws://wrong@{servers[0][5:]}", "tokens"), wait=False),
+            browser_page(relayed(servers[0], "tokens"), wait=False),
+        )
         assert token == "right-token"
         assert wait_for(lambda: good.js("webxdcRealtime.relay.status") == "connected")
         for tab in (wrong, missing):
@@ -300,9 +308,11 @@ def test_a_terminal_peer_and_a_browser_peer_talk_both_ways(relay: Relay, browser
 def test_frames_of_another_chat_never_reach_an_app_over_the_relay(
     relay: Relay, browser_page: Any
 ) -> None:
-    a = browser_page(relayed(relay, "chat-A", addr="a@x"))
-    b = browser_page(relayed(relay, "chat-B", addr="b@x"))
-    a2 = browser_page(relayed(relay, "chat-A", addr="a2@x"))
+    a, b, a2 = all_live(
+        browser_page(relayed(relay, "chat-A", addr="a@x"), wait=False),
+        browser_page(relayed(relay, "chat-B", addr="b@x"), wait=False),
+        browser_page(relayed(relay, "chat-A", addr="a2@x"), wait=False),
+    )
     join_all(a, a2)
     b.js("T.join()")
     a.js("T.send([1])")
