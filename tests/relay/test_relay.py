@@ -5,6 +5,7 @@ a terminal peer, and scopes kept apart."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import threading
@@ -43,8 +44,9 @@ def join_all(*tabs: Tab) -> None:
         tab.js("T.join()")
     for tab in tabs:
         assert wait_for(lambda tab=tab: tab.stats()["peers"] >= len(tabs) - 1, timeout=15), (
-            tab.stats(),
+            json.dumps(tab.stats()),  # whole: pytest would cut a dict short
             tab.js("JSON.stringify(webxdcRealtime.relay)"),
+            tab.log()[-10:],
         )
 
 
