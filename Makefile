@@ -179,17 +179,21 @@ lint: $(VENV)/.stamp node_modules/.stamp
 check: lint
 	$(PY) -m pytest -q -m "not browser" -p no:cacheprovider -n 2 tests/core tests/cli tests/fuzz tests/test_layout.py tests/test_contract.py
 
+# Once set up, the build, the packages and lint run side by side (lint needs only the venv
+# and npm's packages; make orders what the build and the packages share).
 # Two workers (pytest-xdist): a browser test waits often (timers, peers loading), and the
 # other worker runs meanwhile; a module whose fixtures are costly keeps to one (its
 # xdist_group). Where the time goes: docs/TESTING.md.
-test: build release lint
+test: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target build release lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The same tests under coverage (branch coverage of the package, into the command's
 # subprocesses too), and its report: 45 s more than `make test`, which leaves it out.
 # coverage runs pytest (rather than pytest-cov inside it) so that it also sees the package
 # being imported by our own pytest plugin, which pytest loads before any test.
-coverage: build release lint
+coverage: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target build release lint
 	rm -f .coverage .coverage.*
 	$(PY) -m coverage run -m pytest -n 2 --dist loadgroup
 	$(PY) -m coverage combine -q
