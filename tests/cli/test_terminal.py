@@ -57,6 +57,22 @@ def test_a_taken_port_is_reported_with_the_servers_words() -> None:
         assert "address already in use" in str(info.value)
 
 
+def test_a_picked_port_taken_before_its_server_binds_it_is_picked_again(monkeypatch: Any) -> None:
+    # Another process takes a port between the relay's pick and its server's bind (a busy
+    # machine opens ports all the time): here the first pick is a port in use.
+    from webxdc_realtime.host import relay as module
+
+    with Relay() as first:
+        picks = iter([first.servers[0].client_port])
+        real = module.free_port
+        taken_first = lambda host="127.0.0.1": next(picks, 0) or real(host)  # noqa: E731
+        monkeypatch.setattr(module, "free_port", taken_first)
+        with Relay() as second:
+            assert second.servers[0].client_port != first.servers[0].client_port
+            assert second.servers[0].alive
+        assert next(picks, None) is None  # the taken port was picked, and then another
+
+
 def test_servers_found_on_the_path_and_free_ports(monkeypatch: Any, tmp_path: Any) -> None:
     binary = tmp_path / "nats-server"
     binary.write_text("")

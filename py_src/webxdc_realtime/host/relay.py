@@ -37,6 +37,10 @@ class RelayError(Exception):
     """The relay cannot start; the message says why and what to do."""
 
 
+class _PortTakenError(RelayError):
+    """A port this relay picked was taken by another process before its server bound it."""
+
+
 def nats_server_binary() -> str:
     """Find ``nats-server``: beside this Python (its venv), else on the PATH.
 
@@ -244,13 +248,23 @@ class Relay:
     def start(self, timeout: float = 15) -> Relay:
         """Start the servers; return once every one accepts connections.
 
-        In a cluster, also once each has its routes to the others up.
+        In a cluster, also once each has its routes to the others up. The ports it picks
+        itself are free when picked; one taken by another process before its server binds
+        it is picked again (three tries).
 
         Raises
         ------
         RelayError
             If ``nats-server`` is missing or a server does not come up.
         """
+        for _ in range(2):
+            try:
+                return self._start(timeout)
+            except _PortTakenError:
+                continue
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> Relay:
         binary = nats_server_binary()
         self._dir = tempfile.TemporaryDirectory(prefix="webxdc-relay-")
         folder = Path(self._dir.name)
@@ -282,7 +296,10 @@ class Relay:
                 if not server.alive or time.monotonic() > deadline:
                     said = (folder / f"server-{server.index}.log").read_text(errors="replace")
                     self.stop()
-                    raise RelayError(f"nats-server {server.index} did not start:\n{said[-2000:]}")
+                    message = f"nats-server {server.index} did not start:\n{said[-2000:]}"
+                    if "address already in use" in said and not self._asked_port_taken(said):
+                        raise _PortTakenError(message)
+                    raise RelayError(message)
                 time.sleep(0.05)
         # A cluster is one once each server has its routes: a frame published before would
         # not reach the peers of the other servers.
@@ -300,6 +317,11 @@ class Relay:
         self._dir.cleanup()
         self._dir = None
         return self
+
+    def _asked_port_taken(self, said: str) -> bool:
+        """Whether a server's log says a port it was asked for is in use (not picked again)."""
+        asked = [port for port in (self.nats_port, self.ws_port) if port]
+        return any(f":{port}: bind: address already in use" in said for port in asked)
 
     def kill(self, index: int) -> None:
         """Kill one server at once, as a crash would (for tests of failover)."""
