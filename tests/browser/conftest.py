@@ -163,10 +163,7 @@ class Pool:
 
     def tabs(self, n: int, path: str = f"{PAGES}/app.html") -> list[Tab]:
         have = self.live.setdefault(path, [])
-        fresh = [self.open(path, wait=False) for _ in range(n - len(have))]
-        for tab in fresh:
-            tab.wait_live()
-        have.extend(fresh)
+        have.extend(all_live(*(self.open(path, wait=False) for _ in range(n - len(have)))))
         self.used.add(path)
         return have[:n]
 
