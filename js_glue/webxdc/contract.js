@@ -53,6 +53,8 @@
  * @property {string} channel_name
  * @property {string} rules_digest
  * @property {string} relay_subject  the relay's subject of the scope's frames
+ * @property {() => Reply} announce_again  through a relay: the presence announced once more
+ * @property {number} relay_announce_again_ms  how long after joining or connecting
  * @property {unknown} [proxy]  the Python object the methods belong to
  *
  */

@@ -59,6 +59,8 @@ export class Page {
   relay = null;
   /** @type {{ delivered: number, cut: boolean } | null} the run being handed to the app */
   run = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} the presence announced again, due */
+  #again = undefined;
 
   /**
    * @param {Table} table  the core's rules, embedded at build time
@@ -398,6 +400,7 @@ export class Page {
         relay,
         () => this.#secondWay(),
       );
+      this.#announceAgain();
     }
     for (const frame of reply.frames) this.wire?.post(frame, EMPTY, true);
     if (!reply.member && this.wire) {
@@ -405,6 +408,22 @@ export class Page {
       this.wire = null;
     }
     this.member = reply.member;
+  }
+
+  /**
+   * Through a relay, a while after the page joins or its relay connects, announce once
+   * more that it is in the channel (see `Endpoint.announce_again`: the servers of a relay
+   * may carry a join before they know who listens). The core says when, and makes the frame.
+   */
+  #announceAgain() {
+    const endpoint = this.endpoint;
+    if (!this.relay || !endpoint) return;
+    clearTimeout(this.#again);
+    this.#again = setTimeout(() => {
+      if (!this.member || this.endpoint !== endpoint) return;
+      this.interrupt();
+      this.settle(this.ahead.call(endpoint, () => endpoint.announce_again()));
+    }, endpoint.relay_announce_again_ms);
   }
 
   /**
@@ -447,10 +466,13 @@ export class Page {
       channel_name: proxy.channel_name,
       rules_digest: proxy.rules_digest,
       relay_subject: proxy.relay_subject,
+      announce_again: proxy.announce_again,
+      relay_announce_again_ms: proxy.relay_announce_again_ms,
       proxy,
     };
     this.endpoint = endpoint;
     this.state = "live";
+    this.relay?.onConnected.push(() => this.member && this.#announceAgain());
     if (this.relay && this.wire?.heard) this.#secondWay();
     if (this.tap) proxy.set_tap(true);
     if (this.log) proxy.set_trace(true); // traced from the start (the host page traces)

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from webxdc_realtime import Scope
+from webxdc_realtime import FrameKind, Scope, decode_header
+from webxdc_realtime.core.channel import RELAY_ANNOUNCE_AGAIN_MS
+from webxdc_realtime.core.frame import split_message
 from webxdc_realtime.core.scope import chat_topic
 from webxdc_realtime.host.peer import Joined, Left, Message, Peer, Update
 from webxdc_realtime.host.relay import Relay, RelayError
@@ -61,6 +63,42 @@ def test_two_peers_meet_exchange_bytes_and_see_each_other_leave(relay: Relay) ->
     assert got == [b"hi ada", b"\x00\xff"]
     assert left == Left("ben@py")
     assert delivered == 2
+
+
+def test_a_peer_says_again_a_moment_after_joining_that_it_is_there_and_is_not_met_twice(
+    relay: Relay,
+) -> None:
+    # A relay of several servers may carry a join before the others know who listens.
+    url = relay.nats_urls[0]
+
+    async def scenario() -> tuple[list[list[FrameKind]], list[Any]]:
+        import nats
+
+        heard: dict[bytes, list[FrameKind]] = {}
+
+        async def got(msg: Any) -> None:
+            for frame in split_message(msg.data):
+                header = decode_header(frame, len(frame))
+                heard.setdefault(header.sender, []).append(header.kind)
+
+        nc = await nats.connect(url)
+        await nc.subscribe(Scope("again", "/").relay_subject, cb=got)
+        await nc.flush()
+        async with Peer(url, "again", addr="ada@py") as ada, Peer(url, "again", addr="ben@py"):
+            await asyncio.sleep(RELAY_ANNOUNCE_AGAIN_MS / 1000 + 0.5)
+            met = []
+            while not ada._events.empty():
+                met.append(ada._events.get_nowait())
+        await nc.drain()
+        return list(heard.values()), met
+
+    heard, met = run(scenario())
+    joined, present, left = FrameKind.PEER_JOINED, FrameKind.PEER_PRESENT, FrameKind.PEER_LEFT
+    assert sorted(heard) == [
+        [joined, present, left],  # ben: joined, said so again, left
+        [joined, present, present, left],  # ada: joined, answered ben, said so again, left
+    ]
+    assert met == [Joined("ben@py", present=False)]  # once
 
 
 def test_updates_reach_every_peer_the_sender_too_numbered_by_each(relay: Relay) -> None:

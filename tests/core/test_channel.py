@@ -395,3 +395,23 @@ def test_an_answer_to_a_join_is_never_answered() -> None:
     assert b.events == [PeerPresent(a.peer_id)]
     # b's "joined", a's answer, and nothing more: the answer is not answered.
     assert len(link.posted) == posted + 2
+
+
+def test_a_peer_that_missed_a_join_learns_of_its_sender_when_it_says_it_is_there_again() -> None:
+    # Two peers that join at once on two servers of a relay may each miss the other's join.
+    scope = Scope("chat", "app")
+    a, b = Endpoint(scope), Endpoint(scope)
+    a.join()
+    b.join()
+    assert [len(a.take_outbox()), len(b.take_outbox())] == [1, 1]  # both joins lost
+    a.announce_again()
+    (again,) = a.take_outbox()
+    assert decode_header(again, len(again)).kind is FrameKind.PEER_PRESENT
+    assert b.receive(again, len(again)) == PeerPresent(a.peer_id)
+    assert b.peers == {a.peer_id}
+    assert b.take_outbox() == []  # said again, it is not answered
+    assert a.current is not None
+    a.current.leave()
+    a.take_outbox()
+    a.announce_again()
+    assert a.take_outbox() == []  # not in the channel: nothing to say

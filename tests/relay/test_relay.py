@@ -19,7 +19,9 @@ import pytest
 from browser.conftest import Tab, all_live, decoded, wait_for
 from browser.test_multitab import settle
 from conftest import no_nats_server_left
-from webxdc_realtime import Endpoint, Scope
+from webxdc_realtime import Endpoint, FrameKind, Scope, decode_header
+from webxdc_realtime.core.channel import RELAY_ANNOUNCE_AGAIN_MS
+from webxdc_realtime.core.frame import split_message
 from webxdc_realtime.host.relay import NatsServer, Relay, split_relay
 
 pytestmark = pytest.mark.browser
@@ -209,6 +211,48 @@ def test_a_peer_whose_server_dies_reconnects_and_delivery_resumes(browser_page: 
         assert wait_for(lambda: b.js("T.got.length") >= got + 20, timeout=20)  # flowing again
         a.js("clearInterval(window.stream)")
     no_nats_server_left(cluster)
+
+
+@pytest.mark.engines("chromium", reason=RELAY_DECIDES)
+def test_a_page_says_again_a_moment_after_joining_through_a_relay_that_it_is_there(
+    relay: Relay, browser_page: Any
+) -> None:
+    # A relay of several servers may carry a join before the others know who listens: two
+    # pages joining at once on two servers could each miss the other's join, for good.
+    heard: list[tuple[float, FrameKind, bytes]] = []
+    subscribed, stop = threading.Event(), threading.Event()
+
+    async def listen() -> None:
+        import nats
+
+        async def got(msg: Any) -> None:
+            for frame in split_message(msg.data):
+                header = decode_header(frame, len(frame))
+                heard.append((time.monotonic(), header.kind, header.sender))
+
+        nc = await nats.connect(relay.nats_urls[0])
+        await nc.subscribe(Scope("again", INSTANCE).relay_subject, cb=got)
+        await nc.flush()
+        subscribed.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await nc.drain()
+
+    # Playwright's sync API owns this thread's event loop: nats-py runs in a thread of its own.
+    thread = threading.Thread(target=lambda: asyncio.run(listen()))
+    thread.start()
+    try:
+        assert subscribed.wait(timeout=15)
+        a = browser_page(relayed(relay, "again", addr="a@x"))
+        a.js("T.join()")
+        assert wait_for(lambda: len(heard) >= 2, timeout=10), heard
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    (joined_at, joined, sender), (again_at, again, same) = heard
+    assert (joined, again, same) == (FrameKind.PEER_JOINED, FrameKind.PEER_PRESENT, sender)
+    # A timer's, never sooner (half of it: the join may have waited on a busy machine).
+    assert again_at - joined_at >= RELAY_ANNOUNCE_AGAIN_MS / 1000 / 2
 
 
 @pytest.mark.engines("chromium", reason=RELAY_DECIDES)

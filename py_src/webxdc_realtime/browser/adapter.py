@@ -13,7 +13,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from ..core.channel import Channel, Endpoint
+from ..core.channel import RELAY_ANNOUNCE_AGAIN_MS, Channel, Endpoint
 from ..core.errors import LocalProtocolError
 from ..core.events import Data, Dropped, Event, Held, Later, NeedsPayload, PeerJoined
 from ..core.frame import HEADER_SIZE
@@ -169,6 +169,7 @@ class BrowserEndpoint:
         self.relay_updates_subject = scope.relay_updates_subject
         self.relay_sync_subject = scope.relay_sync_subject
         self.sync_answer_ms = SYNC_ANSWER_MS
+        self.relay_announce_again_ms = RELAY_ANNOUNCE_AGAIN_MS
         self._tap = False
         self._trace = False
         # The glue's makers of the contract's objects (js_glue/webxdc/contract.js).
@@ -222,6 +223,11 @@ class BrowserEndpoint:
             return _js_error(self._shapes, error)
         self._channels.add(channel)
         return _reply(self.endpoint, channel=channel)
+
+    def announce_again(self) -> Any:
+        """Through a relay, a while after joining or connecting: a reply (a presence frame)."""
+        self.endpoint.announce_again()
+        return _reply(self.endpoint)
 
     def receive(
         self, header: str, payload_length: int, payload: str | None = None, now: float = 0.0

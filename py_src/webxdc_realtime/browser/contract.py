@@ -26,7 +26,8 @@ the glue calls                             and gets
 ``BrowserEndpoint(chat, instance,          the page's endpoint: ``channel_name``,
 profile, addr, SHAPES)``                   ``updates_name``, ``network_name``,
                                            ``relay_subject``, ``relay_updates_subject``,
-                                           ``relay_sync_subject``, ``header_size``,
+                                           ``relay_sync_subject``,
+                                           ``relay_announce_again_ms``, ``header_size``,
                                            ``rules_digest``
 ``endpoint.join()``                        a *reply* with the new ``channel``; or an Error
 ``channel.set_listener(typeof fn)``        nothing; or an Error
@@ -34,6 +35,8 @@ profile, addr, SHAPES)``                   ``updates_name``, ``network_name``,
 bytes_ok)``                                Error; or a reply with ``header`` (null: not
                                            sent) and ``log`` (for the console, or "")
 ``channel.leave()``                        a reply
+``endpoint.announce_again()``              a reply: through a relay, ``relay_announce_again_ms``
+                                           after joining or connecting, a presence frame
 ``endpoint.receive(header,                 a *verdict* on one frame that came alone
 payload.length[, payload, now])``
 ``endpoint.due(payload.length)``           the verdict on a frame the network delayed or

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Final
 
 from .errors import LocalProtocolError
 from .events import Counters
@@ -52,6 +53,11 @@ from .rules import (
     profile_named,
 )
 from .scope import Scope
+
+RELAY_ANNOUNCE_AGAIN_MS: Final = 1000
+"""How long after it joins, or its relay connects, a peer joined through a relay announces
+itself once more (:meth:`Endpoint.announce_again`): the servers of a relay tell each other of
+a new subscription within milliseconds; a second leaves room for a busy machine."""
 
 
 class Channel:
@@ -343,6 +349,19 @@ class Endpoint:
         self._apply(None, self.profile.decide("join", facts), facts)
         assert self.current is not None
         return self.current
+
+    def announce_again(self) -> None:
+        """Announce once more that this peer is in the channel, if it is (through a relay).
+
+        A relay of several servers carries a join only to the servers that know, by then,
+        who listens on the chat; a subscription made a moment before on another server may
+        not be known yet, and two peers joining at once may each miss the other's join.
+        A peer joined through a relay calls this ``RELAY_ANNOUNCE_AGAIN_MS`` after it joins
+        or its relay connects: ``outbox`` then holds a presence frame (the answer to a join,
+        which is not answered in turn); nothing when the page is not in the channel.
+        """
+        if self.member:
+            self.outbox.append(self._announcement(FrameKind.PEER_PRESENT))
 
     def take_outbox(self) -> list[bytes]:
         """Return the announcements to post, and empty the outbox.

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.channel import Endpoint
+from ..core.channel import RELAY_ANNOUNCE_AGAIN_MS, Endpoint
 from ..core.errors import MAX_PAYLOAD
 from ..core.events import Counters, Data, PeerJoined, PeerLeft, PeerPresent
 from ..core.frame import split_message
@@ -66,7 +66,9 @@ class Joined:
     addr : str
         Its ``selfAddr``.
     present : bool
-        False: it joined now; True: it was there before us and answered our join.
+        False: it joined now; True: it was there before us (it answered our join, or
+        said again that it is there: a relay's servers may carry a join before they know
+        who listens).
     """
 
     addr: str
@@ -161,6 +163,7 @@ class Peer:
         self._present: set[str] = set()
         self._errors: list[BaseException] = []
         self._nc: Any = None
+        self._again: asyncio.Task[None] | None = None
 
     # -- joining and leaving ------------------------------------------------------------
 
@@ -197,6 +200,7 @@ class Peer:
             raise RelayError(self._refused())
         await self._flush()
         await self._nc.publish(self.scope.relay_sync_subject, b"")  # the chat's updates so far
+        self._announce_again()
         return self
 
     async def leave(self) -> None:
@@ -204,6 +208,8 @@ class Peer:
         nc, self._nc = self._nc, None
         if nc is None:
             return
+        if self._again is not None:
+            self._again.cancel()
         channel = self._endpoint.current
         if channel is not None:
             channel.leave()
@@ -389,17 +395,34 @@ class Peer:
                 self._present.add(self._name(event.sender))
                 self._put(Joined(self._name(event.sender), present=False))
             elif isinstance(event, PeerPresent):
-                self._present.add(self._name(event.sender))
-                self._put(Joined(self._name(event.sender), present=True))
+                name = self._name(event.sender)
+                if name not in self._present:  # else it says so again (announce_again)
+                    self._present.add(name)
+                    self._put(Joined(name, present=True))
             elif isinstance(event, PeerLeft):
                 self._present.discard(self._name(event.sender))
                 self._put(Left(self._name(event.sender)))
             # else dropped: malformed, another chat's, our own; the counters say which
 
+    def _announce_again(self) -> None:
+        # Announce our presence once more a while after joining or reconnecting: another
+        # server of the relay may not have known yet that anyone listened (see
+        # Endpoint.announce_again).
+        async def later() -> None:
+            await asyncio.sleep(RELAY_ANNOUNCE_AGAIN_MS / 1000)
+            if self._nc is not None:
+                self._endpoint.announce_again()
+                await self._flush()
+
+        if self._again is not None:
+            self._again.cancel()
+        self._again = asyncio.ensure_future(later())
+
     async def _reconnected(self) -> None:
         # Back: ask each peer for its own updates again (those sent while we were away).
         if self._nc is not None:
             await self._nc.publish(self.scope.relay_sync_subject, b"")
+            self._announce_again()
 
     async def _on_sync(self, msg: Any) -> None:
         # Another peer asks for the chat's updates: ours, once for requests that come together.
