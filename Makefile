@@ -28,9 +28,12 @@ setup:
 
 # Debian's chromium and firefox-esr; test tools cannot download browsers here. Without what
 # they only recommend (28 packages instead of 150: printing, Samba, video drivers, Perl).
+# And chromium-headless-shell, what Playwright itself runs headless: no browser window to
+# build, so a page costs half the CPU (docs/TESTING.md); the tests run Chromium in it.
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null || [ -n "$$CHROMIUM" ] || missing="chromium chromium-driver"; \
+	command -v chromium-headless-shell >/dev/null || [ -n "$$CHROMIUM" ] || missing="$$missing chromium-headless-shell"; \
 	command -v firefox-esr >/dev/null || [ -n "$$FIREFOX" ] || missing="$$missing firefox-esr"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

@@ -23,13 +23,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from conftest import CHROMIUM, FIREFOX  # the tests' browsers (Chromium: its headless shell)
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "node_modules" / "@webxdc" / "vite-plugins" / "example"
 OURS = json.loads((ROOT / "package.json").read_text())
 TARBALL = ROOT / "build" / "release" / f"webxdc-realtime-{OURS['version']}.tgz"
 PLAYWRIGHT = OURS["devDependencies"]["@playwright/test"]
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FIREFOX = os.environ.get("FIREFOX") or shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 
 PROJECT = Path(__file__).resolve().parent / "project"
 """What the author writes (``src/``, ``public/``, ``playwright.config.ts``, ``tests/``) and
