@@ -33,14 +33,16 @@ setup:
 browser:
 	@missing=""; \
 	command -v chromium >/dev/null || [ -n "$$CHROMIUM" ] || missing="chromium chromium-driver"; \
-	command -v chromium-headless-shell >/dev/null || [ -n "$$CHROMIUM" ] || missing="$$missing chromium-headless-shell"; \
 	command -v firefox-esr >/dev/null || [ -n "$$FIREFOX" ] || missing="$$missing firefox-esr"; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
+	shell=""; command -v chromium-headless-shell >/dev/null || [ -n "$$CHROMIUM" ] || shell=chromium-headless-shell; \
+	if [ -z "$$missing$$shell" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	else \
+	  echo "Installing Debian's $$missing $$shell"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing $$shell >/dev/null; \
+	elif [ -n "$$missing" ]; then \
 	  echo "Missing: $$missing. Install Debian's packages, or set CHROMIUM= / FIREFOX= to a browser" >&2; exit 1; \
+	else \
+	  echo "Without Debian's chromium-headless-shell the tests run the whole Chromium: slower" >&2; \
 	fi
 
 # uv installs what requirements-dev.txt pins (in 3 s where pip takes 30, most of it pip's own

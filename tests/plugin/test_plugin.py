@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from cli.conftest import PINGBOARD
+from webxdc_realtime.host.pytest_plugin import _installed
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = Path(__file__).with_name("test_demo.py")
+SHELL = shutil.which("chromium-headless-shell")
 
 
 def test_the_readme_shows_the_example_as_it_is() -> None:
@@ -45,6 +47,19 @@ def test_the_example_runs_standalone_with_the_plugins_own_browser(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
     assert f"webxdc-realtime: peers in {engine} (/" in done.stdout
+    if engine == "chromium" and SHELL and not os.environ.get("CHROMIUM"):
+        assert f"peers in chromium ({SHELL}" in done.stdout  # headless: the shell
+
+
+@pytest.mark.skipif(not SHELL, reason="Debian's chromium-headless-shell is not installed")
+def test_headless_the_plugin_runs_chromiums_headless_shell_and_headed_the_whole_browser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CHROMIUM", raising=False)
+    assert _installed("chromium") == SHELL
+    assert _installed("chromium", headed=True) == shutil.which("chromium")
+    monkeypatch.setenv("CHROMIUM", "/opt/my/chromium")
+    assert _installed("chromium") == "/opt/my/chromium"  # what the developer says comes first
 
 
 def test_peers_by_name_added_reloaded_and_reset(webxdc_app: Any) -> None:
