@@ -15,6 +15,7 @@ import contextlib
 import functools
 import http.server
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,12 +51,19 @@ ISOLATED = {
 }
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page let go of while it loads: the browser drops the connection mid-answer.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
     """Serve ``directory`` on a free 127.0.0.1 port; yield its base URL."""
     handler_class = type("Handler", (_QuietHandler,), {"extra_headers": headers or {}})
     handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
