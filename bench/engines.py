@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import pss_mib, write_section  # noqa: E402
 
 from browser.conftest import serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE, FIREFOX  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS, FIREFOX  # noqa: E402
 
 PAGE = "/tests/browser/pages/app.html?chat=engines"
 
@@ -54,7 +54,7 @@ def live_ms(page: object) -> float:
 def once(p: object, engine: str, url: str) -> dict[str, float]:
     started = time.monotonic()
     if engine == "chromium":
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)  # type: ignore[attr-defined]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)  # type: ignore[attr-defined]
     else:
         browser = p.firefox.launch(channel="moz-firefox", executable_path=FIREFOX, headless=True)  # type: ignore[attr-defined]
     launch = time.monotonic() - started

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import pss_mib, renderers, write_section  # noqa: E402
 
 from cli.conftest import COMMAND, PINGBOARD, Run  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 
 def once(browser: object, peers: int, app: str) -> tuple[float, float, float]:
@@ -79,7 +79,7 @@ def main() -> None:
     counts = [int(n) for n in args.peers.split(",")]
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for peers in counts:
             runs = [once(browser, peers, args.app) for _ in range(args.reps)]
             rows.append([peers, *(statistics.median(r[i] for r in runs) for i in range(3))])

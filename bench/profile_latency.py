@@ -31,7 +31,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser.conftest import ISOLATED, serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 STAMPS = """
 (() => {
@@ -148,7 +148,7 @@ def run(browser: Any, url: str, transport: str, pings: int) -> tuple[float, dict
 def main(pings: int) -> None:
     transports = ("raw", "raw+call", "raw+work", "raw+str", "ours")
     with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         print(f"{pings} round trips of 16 B; medians in microseconds (timer steps of 5 us)")
         results = {t: run(browser, url, t, pings) for t in transports}
         print(f"{'':42}" + "".join(f"{t:>10}" for t in transports))

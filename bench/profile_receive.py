@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser.conftest import ISOLATED, serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 
 def self_times(profile: dict[str, Any]) -> Counter[str]:
@@ -38,7 +38,7 @@ def self_times(profile: dict[str, Any]) -> Counter[str]:
 
 def main(size: int, count: int) -> None:
     with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for kind in ("raw", "ours"):
             ctx = browser.new_context()
             pages = [ctx.new_page() for _ in range(2)]

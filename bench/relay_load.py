@@ -34,7 +34,7 @@ from cdp import Browser, Page  # noqa: E402
 from run import percentile, write_section  # noqa: E402
 
 from browser.conftest import serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime.host.peer import Message, Peer  # noqa: E402
 from webxdc_realtime.host.relay import Relay  # noqa: E402
 
@@ -223,7 +223,7 @@ def main() -> None:
     with serve(ROOT) as site, Relay() as relay:
         process = relay.servers[0].process
         assert process is not None
-        browser = Browser(CHROMIUM_WHOLE, list(CHROMIUM_FLAGS))
+        browser = Browser(CHROMIUM, list(CHROMIUM_FLAGS))
         try:
             for count in (int(n) for n in args.peers.split(",")):
                 row = one_chat(loop, browser, site, relay, process.pid, count)

@@ -30,7 +30,7 @@ from cdp import Browser, Page  # noqa: E402
 from run import BURST, SIZES, write_section  # noqa: E402
 
 from browser.conftest import ISOLATED, serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime.host.relay import Relay  # noqa: E402
 
 PINGS = 1000
@@ -70,7 +70,7 @@ def main() -> None:
     }
     flags = [*CHROMIUM_FLAGS]
     with serve(ROOT, ISOLATED) as url, Relay() as relay:
-        browser = Browser(CHROMIUM_WHOLE, flags)
+        browser = Browser(CHROMIUM, flags)
         try:
             relayed = quote(relay.ws_urls[0])
             with browser.context() as first, browser.context() as second:

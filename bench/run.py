@@ -28,7 +28,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser.conftest import ISOLATED, serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime import UINT8ARRAY_TAG, Endpoint, Scope  # noqa: E402
 
 SIZES = {"16 B": 16, "1 KB": 1024, "16 KB": 16 * 1024, "128000 B": 128_000}
@@ -388,7 +388,7 @@ def main() -> None:
     if not (ROOT / "dist" / "webxdc.js").exists():
         sys.exit("dist/webxdc.js is missing: run `make build`")
     with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         run = Run(browser, url, args.reps)
         results: dict[str, Any] = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import pss_mib, renderers  # noqa: E402
 
 from browser.conftest import ISOLATED, serve  # noqa: E402
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -102,7 +102,7 @@ def main() -> None:
     own: list[tuple[float, float]] = []  # our heaps: Python's wasm memory, JS heap (MiB)
     stopped = False
     with serve(ROOT, ISOLATED) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             ctx = browser.new_context()
             before = renderers()

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 from run import write_section  # noqa: E402
 
-from conftest import CHROMIUM_FLAGS, CHROMIUM_WHOLE  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from webxdc_realtime.host.app import load_app  # noqa: E402
 from webxdc_realtime.host.server import Files, Host, ServerThread, find_runtime  # noqa: E402
 
@@ -93,7 +93,7 @@ def main() -> None:
         (folder / "manifest.toml").write_text('name = "bench"\n')
         server = ServerThread(Host(Files(load_app(folder)), find_runtime(None), peers=2))
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM_WHOLE, args=CHROMIUM_FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for rep in range(args.reps):
                 # Off and on take turns going first: neither always follows the other.
                 for mode in ("raw", *(("off", "on") if rep % 2 == 0 else ("on", "off"))):

@@ -35,13 +35,15 @@ runner._BrowserBaseRunner.script_timeout = 120
 settings.register_profile("webxdc-realtime", deadline=None)
 settings.load_profile("webxdc-realtime")
 
-CHROMIUM_WHOLE = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-"""The whole browser, as an app's users have it: what the benchmarks measure (bench/)."""
-# The tests' Chromium, headless as the plugin and Playwright itself run it: the headless
-# shell (Debian's chromium-headless-shell, `make setup` installs it), the same engine with
-# no browser window to build; a page costs half the CPU of one in the whole browser
-# (docs/TESTING.md).
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium-headless-shell") or CHROMIUM_WHOLE
+# Headless, as the plugin and Playwright itself run it: Chromium's headless shell (Debian's
+# chromium-headless-shell, `make setup` installs it), the same engine with no browser window
+# to build; a page costs half the CPU of one in the whole browser (docs/TESTING.md).
+CHROMIUM = (
+    os.environ.get("CHROMIUM")
+    or shutil.which("chromium-headless-shell")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
 FIREFOX = os.environ.get("FIREFOX") or shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 # The plugin's flags, and the collector exposed for the tests that measure memory.
 CHROMIUM_FLAGS = [*PLUGIN_CHROMIUM_FLAGS, "--js-flags=--expose-gc"]
