@@ -2,9 +2,10 @@
 
 Drives Debian's Chromium headless with Playwright (its headless shell where installed, as
 the tests do: the whole browser's own pages, its omnibox popup, took 70 % of a core beside
-the measured ones), pages on 127.0.0.1, one browser context per scenario. Every figure is the median of REPS repetitions, with min and max, beside
-its baseline from the same run. Prints a Markdown table; writes bench/results/latest.json
-and latest.md, and its table in bench/RESULTS.md. Never fails on time.
+the measured ones), pages on 127.0.0.1, one browser context per scenario. Every figure is
+the median of REPS repetitions, with min and max, beside its baseline from the same run.
+Prints a Markdown table; writes bench/results/latest.json and latest.md, and its table in
+bench/RESULTS.md. Never fails on time.
 
 Usage: python bench/run.py [--reps N] [--quick]
 """
