@@ -99,6 +99,26 @@ export class Ahead {
   }
 
   /**
+   * Whether the frames decided ahead of some sender are all taken: asking the core for
+   * more (`renew`) may then take the next frame too.
+   * @returns {boolean}
+   */
+  spent() {
+    const accepts = this.accepts;
+    return accepts !== null && accepts.taken.includes(accepts.count - 1);
+  }
+
+  /**
+   * Hand the core what was taken and forget the rest: the next `accept` asks it for the
+   * next frames of each sender.
+   * @param {PyEndpoint} endpoint
+   */
+  renew(endpoint) {
+    this.settle(endpoint);
+    this.accepts = null;
+  }
+
+  /**
    * Hand the core what was taken since last time: before any other call into it.
    * @param {PyEndpoint | null} endpoint
    */
