@@ -70,8 +70,11 @@ byte for byte, with no call per frame:
 - ``endpoint.ahead(count)``: ``{keys, count, limit, epoch}``, for each peer heard from,
   the header parts up to the length field of its next ``count`` data frames: such a
   frame, whole, of at most ``limit`` bytes, and not before one already taken from that
-  sender, is delivered as ``receive`` would. ``endpoint.took_ahead(taken, frames,
-  payload_bytes)`` takes in those delivered since it was last called.
+  sender, is delivered as ``receive`` would, alone or at the start of a message of frames
+  (the glue hands the core the rest of the message, from the first frame that is not
+  one). ``endpoint.took_ahead(taken, frames, payload_bytes)`` takes in those delivered
+  since it was last called; ``endpoint.ahead`` again, after it, hands out each sender's
+  next ones.
 
 The glue hands the core what it took before any other call into it, so that every call
 (``stats`` too) sees the state it would have seen frame by frame. Which decisions a call
