@@ -5,7 +5,9 @@ The glue's side is emulated here as js_glue/webxdc/ahead.js does it: a frame who
 part is a key, not before one taken from its sender, of at most the limit, is delivered
 with no call; for anything else what was taken is handed back first, then the core judges
 it, and the decisions are forgotten if the core's epoch moved since they were made (the
-glue knows no rule of when: it compares)."""
+glue knows no rule of when: it compares). Taking a message of frames, the glue also asks
+again when a sender's decisions are all taken (``Ahead.renew``), with no frame judged
+between: that ends where frame by frame does too."""
 
 from __future__ import annotations
 
@@ -35,8 +37,9 @@ def endpoint(seed: int, profile: str = "strict") -> Endpoint:
 class Glue:
     """The receiving side of ahead.js, over one endpoint."""
 
-    def __init__(self, target: Endpoint) -> None:
+    def __init__(self, target: Endpoint, renew: bool = False) -> None:
         self.endpoint = target
+        self.renew = renew  # a sender's all taken: ask for its next ones (a message's frames)
         self.keys: dict[bytes, tuple[int, int]] | None = None
         self.taken: list[int] = []
         self.fresh: list[int] = []
@@ -56,7 +59,7 @@ class Glue:
         if self.endpoint.receive_epoch != self.epoch:
             self.keys = None
 
-    def arrive(self, frame: bytes) -> bool:
+    def arrive(self, frame: bytes, renewed: bool = False) -> bool:
         """Whether the frame reaches the app."""
         header, length = frame[:HEADER_SIZE], len(frame) - HEADER_SIZE
         if self.keys is None:
@@ -79,6 +82,10 @@ class Glue:
                 self.frames += 1
                 self.bytes += length
                 return True
+        if self.renew and not renewed and COUNT - 1 in self.taken:
+            self.settle()  # as Ahead.renew: hand back, forget, ask again
+            self.keys = None
+            return self.arrive(frame, renewed=True)
         self.settle()
         self.calls += 1
         delivered = reference(self.endpoint, frame)
@@ -111,14 +118,17 @@ def listening(seed: int) -> Endpoint:
             st.integers(0, 40),  # payload length
         ),
         max_size=60,
-    )
+    ),
+    st.booleans(),
 )
-def test_frames_taken_ahead_end_as_frame_by_frame(steps: list[tuple[int, str, int]]) -> None:
+def test_frames_taken_ahead_end_as_frame_by_frame(
+    steps: list[tuple[int, str, int]], renew: bool
+) -> None:
     senders = [endpoint(100 * (k + 1)) for k in range(3)]
     channels = [s.join() for s in senders]
     sent: list[list[bytes]] = [[], [], []]
     ahead, plain = listening(1), listening(1)
-    glue = Glue(ahead)
+    glue = Glue(ahead, renew)
     for who, how, length in steps:
         if how == "replay" and sent[who]:
             frame = sent[who][length % len(sent[who])]
@@ -159,6 +169,22 @@ def test_a_stream_from_known_senders_takes_one_call_in_count() -> None:
         assert glue.arrive(header + b"hi")
     # The first frame: no peer known, so asked and judged; then COUNT at a time.
     assert glue.calls <= 2 + 2 * (4 * COUNT // COUNT)
+    glue.settle()
+    assert target.counters.frames_delivered == 4 * COUNT
+
+
+def test_a_stream_asks_again_when_a_senders_decisions_are_all_taken_with_no_frame_judged() -> None:
+    sender = endpoint(100)
+    channel = sender.join()
+    target = listening(1)
+    glue = Glue(target, renew=True)
+    for _ in range(4 * COUNT):
+        header = channel.send(UINT8ARRAY_TAG, 2)
+        assert isinstance(header, bytes)
+        assert glue.arrive(header + b"hi")
+    # The first frame: asked, none (a new sender), judged by the core; every other one
+    # taken ahead, COUNT a call (without asking again, one call in COUNT + 1 judges one).
+    assert glue.calls == 2 + -(-(4 * COUNT - 1) // COUNT)
     glue.settle()
     assert target.counters.frames_delivered == 4 * COUNT
 
